@@ -1,0 +1,257 @@
+import { architectureHash, type Architecture } from './architecture.js';
+import { AutonasError, ConfigurationError } from './errors.js';
+import type { EventBus, StopReason } from './events.js';
+import type { Disposable, PerformanceEstimator } from './performance-estimator.js';
+import type { SearchSpace } from './search-space.js';
+import { betterTrial, type TrialRecord } from './trial.js';
+import type { TrialStore } from './trial-store.js';
+
+/** Injection token for {@link ExecutionEngine}. */
+export const ExecutionEngine = Symbol.for('autonas.ExecutionEngine');
+
+/**
+ * Runs trials. Strategies only submit architectures and wait for their records; they never
+ * train anything themselves.
+ *
+ * @example
+ * ```ts
+ * import type { ExecutionEngine, SearchSpace } from '@autonas/core';
+ * import { Random } from '@autonas/core';
+ * async function tryTwo(engine: ExecutionEngine, space: SearchSpace) {
+ *   const rng = new Random(0);
+ *   while (engine.canSubmit()) {
+ *     const trial = await engine.submit(space.sample(rng));
+ *     console.log(trial.id, trial.status, trial.score);
+ *   }
+ * }
+ * ```
+ */
+export interface ExecutionEngine {
+  /** How many trials may run at once. */
+  readonly concurrency: number;
+  /** False once the trial or time budget is spent or the search was aborted. */
+  canSubmit(): boolean;
+  /** Runs one trial and resolves with its final record (completed, failed or stopped). */
+  submit(arch: Architecture): Promise<TrialRecord>;
+  /** All trials so far, in id order. */
+  history(): readonly TrialRecord[];
+  /** Saves the strategy's state beside the trials, so a search can resume. */
+  checkpoint(strategyState: unknown): void;
+}
+
+/** Injection token for {@link EngineMiddleware} (multi-bound). */
+export const EngineMiddleware = Symbol.for('autonas.EngineMiddleware');
+
+/** The next step of a middleware chain: runs (or serves) a trial. */
+export type SubmitNext = (arch: Architecture) => Promise<TrialRecord>;
+
+/**
+ * Cross-cutting behaviour around trial execution (deduplication, retries, early stopping),
+ * kept out of strategies.
+ *
+ * @example
+ * ```ts
+ * import type { EngineMiddleware } from '@autonas/core';
+ * const logging: EngineMiddleware = {
+ *   name: 'log',
+ *   async submit(arch, next) {
+ *     const t = await next(arch);
+ *     console.log(`trial ${t.id}: ${t.status}`);
+ *     return t;
+ *   },
+ * };
+ * ```
+ */
+export interface EngineMiddleware {
+  readonly name: string;
+  submit(arch: Architecture, next: SubmitNext, engine: ExecutionEngine): Promise<TrialRecord>;
+}
+
+/**
+ * Serves a trial whose architecture was already evaluated from the store instead of training
+ * it again. A served trial costs no budget and is marked `cached`.
+ */
+export function deduplicate(store: TrialStore): EngineMiddleware {
+  return {
+    name: 'deduplicate',
+    async submit(arch, next) {
+      const prior = store.findByHash(architectureHash(arch));
+      if (prior) return { ...prior, cached: true };
+      return next(arch);
+    },
+  };
+}
+
+/** Budget of an engine. */
+export interface EngineBudget {
+  /** Most trials to run (cached ones do not count). */
+  readonly maxTrials?: number;
+  /** Seconds from the engine's creation after which no trial starts and running ones are aborted. */
+  readonly timeLimit?: number;
+}
+
+/** Options of {@link LocalExecutionEngine}. */
+export interface LocalEngineOptions extends EngineBudget {
+  readonly space: SearchSpace;
+  readonly estimator: PerformanceEstimator;
+  readonly store: TrialStore;
+  readonly events: EventBus;
+  /** Base seed; trial i gets seed + i. */
+  readonly seed?: number;
+  readonly middleware?: readonly EngineMiddleware[];
+  /** Trials at once in this process (default 1). */
+  readonly concurrency?: number;
+  /** Aborts the search from outside. */
+  readonly signal?: AbortSignal;
+  /** Give up after this many consecutive cached (duplicate) results (default 200). */
+  readonly maxConsecutiveDuplicates?: number;
+}
+
+/**
+ * Runs trials in this process by calling the estimator; enforces the budget, records every
+ * trial in the store, emits events, and keeps the best trial's artifact (disposing the rest).
+ */
+export class LocalExecutionEngine implements ExecutionEngine {
+  readonly concurrency: number;
+  private readonly startedAt = Date.now();
+  private readonly deadline: number;
+  private readonly abort = new AbortController();
+  private readonly chain: SubmitNext;
+  private nextId: number;
+  private duplicatesInARow = 0;
+  private best: TrialRecord | undefined;
+  private bestArtifactHolder: Disposable | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private stopReason: StopReason | undefined;
+
+  constructor(private readonly options: LocalEngineOptions) {
+    if (options.maxTrials !== undefined && !(Number.isInteger(options.maxTrials) && options.maxTrials >= 1)) {
+      throw new ConfigurationError('BAD_MAX_TRIALS', `maxTrials must be a positive integer, got ${options.maxTrials}`);
+    }
+    if (options.timeLimit !== undefined && !(options.timeLimit > 0)) {
+      throw new ConfigurationError('BAD_TIME_LIMIT', `timeLimit must be a positive number of seconds, got ${options.timeLimit}`);
+    }
+    if (options.maxTrials === undefined && options.timeLimit === undefined) {
+      throw new ConfigurationError('NO_BUDGET', 'a search needs maxTrials or timeLimit (or both)');
+    }
+    this.concurrency = options.concurrency ?? 1;
+    this.deadline = options.timeLimit === undefined ? Infinity : this.startedAt + options.timeLimit * 1000;
+    if (Number.isFinite(this.deadline)) {
+      this.timer = setTimeout(() => this.stop('timeLimit'), this.deadline - Date.now());
+      (this.timer as { unref?: () => void }).unref?.();
+    }
+    options.signal?.addEventListener('abort', () => this.stop('aborted'), { once: true });
+    if (options.signal?.aborted) this.stop('aborted');
+    this.nextId = options.store.trials().reduce((m, t) => Math.max(m, t.id + 1), 0);
+    let chain: SubmitNext = (arch) => this.execute(arch);
+    for (const mw of [...(options.middleware ?? [])].reverse()) {
+      const next = chain;
+      chain = (arch) => mw.submit(arch, next, this);
+    }
+    this.chain = chain;
+  }
+
+  /** Why the engine stopped accepting trials, once it has. */
+  get stoppedBy(): StopReason | undefined {
+    if (this.stopReason) return this.stopReason;
+    if (this.options.maxTrials !== undefined && this.nextId >= this.options.maxTrials) return 'maxTrials';
+    if (this.duplicatesInARow >= (this.options.maxConsecutiveDuplicates ?? 200)) return 'exhausted';
+    return undefined;
+  }
+
+  /** Seconds since the engine was created. */
+  elapsed(): number {
+    return (Date.now() - this.startedAt) / 1000;
+  }
+
+  canSubmit(): boolean {
+    return this.stoppedBy === undefined;
+  }
+
+  async submit(arch: Architecture): Promise<TrialRecord> {
+    if (!this.canSubmit()) {
+      throw new AutonasError('BUDGET_EXHAUSTED', `no budget left (stopped by ${this.stoppedBy}); check canSubmit() before submit()`);
+    }
+    const record = await this.chain(arch);
+    this.duplicatesInARow = record.cached ? this.duplicatesInARow + 1 : 0;
+    return record;
+  }
+
+  history(): readonly TrialRecord[] {
+    return this.options.store.trials();
+  }
+
+  checkpoint(strategyState: unknown): void {
+    this.options.store.saveStrategyState(strategyState);
+  }
+
+  /** The best trial so far and its artifact (a trained model, for example); the caller then owns the artifact. */
+  takeBest(): { trial: TrialRecord | undefined; artifact: Disposable | undefined } {
+    const out = { trial: this.best ?? this.options.store.best(), artifact: this.bestArtifactHolder };
+    this.bestArtifactHolder = undefined;
+    return out;
+  }
+
+  /** Stops accepting trials and aborts running ones. */
+  stop(reason: StopReason = 'aborted'): void {
+    this.stopReason ??= reason;
+    this.abort.abort(new AutonasError('SEARCH_STOPPED', `search stopped: ${reason}`));
+  }
+
+  /** Releases the timer; call when the search is over. */
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.bestArtifactHolder?.dispose();
+    this.bestArtifactHolder = undefined;
+  }
+
+  private async execute(arch: Architecture): Promise<TrialRecord> {
+    const { store, events, estimator, space } = this.options;
+    const trial: TrialRecord = { id: this.nextId++, architecture: arch, hash: '', status: 'running', metrics: {}, epochs: [], startedAt: Date.now() };
+    try {
+      (trial as { hash: string }).hash = architectureHash(arch);
+    } catch (e) {
+      return this.finish(trial, undefined, e);
+    }
+    store.put(trial);
+    events.emit('trial:start', { trial });
+    try {
+      const verdict = space.validate(arch);
+      if (!verdict.valid) throw new AutonasError('INVALID_ARCHITECTURE', `architecture is not valid in space '${space.name}': ${verdict.reasons.join('; ')}`);
+      const estimate = await estimator.estimate(arch, {
+        trialId: trial.id,
+        seed: ((this.options.seed ?? 0) + trial.id) >>> 0,
+        signal: this.abort.signal,
+        report: (metrics) => {
+          trial.epochs.push({ ...metrics });
+          events.emit('trial:epoch', { trial, metrics });
+        },
+      });
+      trial.score = estimate.score;
+      trial.metrics = { ...estimate.metrics };
+      trial.status = estimate.partial || this.abort.signal.aborted ? 'stopped' : 'completed';
+      return this.finish(trial, estimate.artifact);
+    } catch (e) {
+      return this.finish(trial, undefined, e);
+    }
+  }
+
+  private finish(trial: TrialRecord, artifact: Disposable | undefined, error?: unknown): TrialRecord {
+    if (error !== undefined) {
+      trial.status = this.abort.signal.aborted ? 'stopped' : 'failed';
+      trial.error = error instanceof Error ? error.message : String(error);
+    }
+    trial.endedAt = Date.now();
+    trial.seconds = (trial.endedAt - trial.startedAt) / 1000;
+    if (trial.score !== undefined && betterTrial(this.best, trial) === trial) {
+      this.best = trial;
+      this.bestArtifactHolder?.dispose();
+      this.bestArtifactHolder = artifact;
+    } else {
+      artifact?.dispose();
+    }
+    this.options.store.put(trial);
+    this.options.events.emit('trial:end', { trial });
+    return trial;
+  }
+}

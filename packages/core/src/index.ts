@@ -1,0 +1,14 @@
+export * from './errors.js';
+export * from './random.js';
+export { sha256Hex } from './sha256.js';
+export * from './architecture.js';
+export * from './ops.js';
+export * from './search-space.js';
+export * from './search-strategy.js';
+export * from './performance-estimator.js';
+export * from './execution-engine.js';
+export * from './trial.js';
+export * from './trial-store.js';
+export * from './events.js';
+export * from './experiment.js';
+export * from './container.js';

@@ -1,0 +1,154 @@
+import { checkGraph, type Architecture, type ArchNode } from './architecture.js';
+import { InvalidArchitectureError } from './errors.js';
+
+/**
+ * The standard op vocabulary shared by search spaces and runtimes. Shapes exclude the batch
+ * axis; images are `[height, width, channels]`.
+ *
+ * | op | params | output |
+ * |---|---|---|
+ * | `input` | `shape: number[]` | `shape` |
+ * | `conv2d` | `filters, kernelSize, strides = 1, padding = 'same', activation = 'linear', useBias = true` | conv output |
+ * | `sepconv2d` | as `conv2d` (depthwise then pointwise) | conv output |
+ * | `batchnorm` | – | same |
+ * | `activation` | `fn: 'relu' \| 'tanh' \| 'sigmoid' \| 'elu' \| 'linear'` | same |
+ * | `maxpool2d`, `avgpool2d` | `poolSize = 2, strides = poolSize, padding = 'valid'` | pooled |
+ * | `globalavgpool2d` | – | `[channels]` |
+ * | `dropout` | `rate` | same |
+ * | `flatten` | – | `[prod(shape)]` |
+ * | `dense` | `units, activation = 'linear'` | `[units]` |
+ * | `add` | – (inputs of equal shape) | same |
+ * | `concat` | – (channels last) | channels summed |
+ * | `classifier` | `classes` (dense + softmax; flattens its input first if needed) | `[classes]` |
+ */
+export const STANDARD_OPS = [
+  'input', 'conv2d', 'sepconv2d', 'batchnorm', 'activation', 'maxpool2d', 'avgpool2d', 'globalavgpool2d',
+  'dropout', 'flatten', 'dense', 'add', 'concat', 'classifier',
+] as const;
+
+/** One of {@link STANDARD_OPS}. */
+export type StandardOp = (typeof STANDARD_OPS)[number];
+
+/** Shape (without batch) and trainable parameter count of every node. */
+export interface ShapeInfo {
+  readonly shapes: ReadonlyMap<string, readonly number[]>;
+  /** Trainable parameters per node. */
+  readonly params: ReadonlyMap<string, number>;
+  readonly totalParams: number;
+  /** Multiply–accumulate operations of one forward pass of one sample. */
+  readonly macs: number;
+  readonly outputShape: readonly number[];
+}
+
+const num = (n: ArchNode, k: string, d?: number): number => {
+  const v = n.params[k] ?? d;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidArchitectureError('BAD_PARAM', `node "${n.id}" (${n.op}) needs a numeric "${k}", got ${JSON.stringify(v)}`);
+  return v;
+};
+
+const convOut = (size: number, k: number, s: number, padding: string) => (padding === 'same' ? Math.ceil(size / s) : Math.floor((size - k) / s) + 1);
+
+/**
+ * Infers every node's output shape and parameter count for the standard ops, without any ML
+ * library. Throws {@link InvalidArchitectureError} for unknown ops, bad parameters, or shapes
+ * that collapse (for example pooling a 1×1 map).
+ *
+ * @example
+ * ```ts
+ * import { inferShapes } from '@autonas/core';
+ * const info = inferShapes({ nodes: [
+ *   { id: 'in', op: 'input', params: { shape: [28, 28, 1] }, inputs: [] },
+ *   { id: 'c', op: 'conv2d', params: { filters: 8, kernelSize: 3 }, inputs: ['in'] },
+ *   { id: 'o', op: 'classifier', params: { classes: 10 }, inputs: ['c'] },
+ * ] });
+ * console.log(info.outputShape, info.totalParams); // [10] 62810
+ * ```
+ */
+export function inferShapes(arch: Architecture): ShapeInfo {
+  const shapes = new Map<string, number[]>();
+  const params = new Map<string, number>();
+  let macs = 0;
+  const image = (n: ArchNode, s: number[]) => {
+    if (s.length !== 3) throw new InvalidArchitectureError('SHAPE', `node "${n.id}" (${n.op}) needs an image input [h, w, c], got [${s}]`);
+    return s as [number, number, number];
+  };
+  let last: ArchNode | undefined;
+  for (const n of checkGraph(arch)) {
+    last = n;
+    const ins = n.inputs.map((i) => shapes.get(i)!);
+    const x = ins[0]!;
+    let out: number[];
+    let p = 0;
+    switch (n.op) {
+      case 'input': {
+        const s = n.params.shape;
+        if (!Array.isArray(s) || s.length === 0 || !s.every((d) => Number.isInteger(d) && (d as number) > 0)) {
+          throw new InvalidArchitectureError('BAD_PARAM', `input "${n.id}" needs a shape of positive integers, got ${JSON.stringify(s)}`);
+        }
+        out = s as number[];
+        break;
+      }
+      case 'conv2d':
+      case 'sepconv2d': {
+        const [h, w, c] = image(n, x);
+        const f = num(n, 'filters'), k = num(n, 'kernelSize'), st = num(n, 'strides', 1);
+        const pad = String(n.params.padding ?? 'same');
+        out = [convOut(h, k, st, pad), convOut(w, k, st, pad), f];
+        const bias = n.params.useBias === false ? 0 : f;
+        p = n.op === 'conv2d' ? k * k * c * f + bias : k * k * c + c * f + bias;
+        macs += out[0]! * out[1]! * (n.op === 'conv2d' ? k * k * c * f : k * k * c + c * f);
+        break;
+      }
+      case 'batchnorm':
+        out = x;
+        p = 2 * x[x.length - 1]!;
+        break;
+      case 'activation':
+      case 'dropout':
+        out = x;
+        break;
+      case 'maxpool2d':
+      case 'avgpool2d': {
+        const [h, w, c] = image(n, x);
+        const k = num(n, 'poolSize', 2), st = num(n, 'strides', k);
+        const pad = String(n.params.padding ?? 'valid');
+        out = [convOut(h, k, st, pad), convOut(w, k, st, pad), c];
+        break;
+      }
+      case 'globalavgpool2d':
+        out = [image(n, x)[2]];
+        break;
+      case 'flatten':
+        out = [x.reduce((a, b) => a * b, 1)];
+        break;
+      case 'dense':
+      case 'classifier': {
+        const units = n.op === 'dense' ? num(n, 'units') : num(n, 'classes');
+        const fanIn = x.reduce((a, b) => a * b, 1);
+        if (n.op === 'dense' && x.length !== 1) throw new InvalidArchitectureError('SHAPE', `dense "${n.id}" needs a flat input, got [${x}]`);
+        out = [units];
+        p = fanIn * units + units;
+        macs += fanIn * units;
+        break;
+      }
+      case 'add':
+        if (!ins.every((s) => s.join() === x.join())) throw new InvalidArchitectureError('SHAPE', `add "${n.id}" needs equal input shapes, got ${ins.map((s) => `[${s}]`).join(' ')}`);
+        out = x;
+        break;
+      case 'concat':
+        if (!ins.every((s) => s.length === x.length && s.slice(0, -1).join() === x.slice(0, -1).join())) {
+          throw new InvalidArchitectureError('SHAPE', `concat "${n.id}" needs inputs equal except the last axis, got ${ins.map((s) => `[${s}]`).join(' ')}`);
+        }
+        out = [...x.slice(0, -1), ins.reduce((a, s) => a + s[s.length - 1]!, 0)];
+        break;
+      default:
+        throw new InvalidArchitectureError('UNKNOWN_OP', `node "${n.id}" has op "${n.op}", which is not a standard op (${STANDARD_OPS.join(', ')})`);
+    }
+    if (out.some((d) => !(d >= 1))) throw new InvalidArchitectureError('SHAPE_COLLAPSE', `node "${n.id}" (${n.op}) produces shape [${out}] from [${x}]`);
+    shapes.set(n.id, out);
+    params.set(n.id, p);
+  }
+  let total = 0;
+  for (const v of params.values()) total += v;
+  return { shapes, params, totalParams: total, macs, outputShape: shapes.get(last!.id)! };
+}

@@ -1,0 +1,79 @@
+import type { Architecture } from './architecture.js';
+import type { ExecutionEngine } from './execution-engine.js';
+import type { SearchSpace } from './search-space.js';
+import type { TrialRecord } from './trial.js';
+
+/** Injection token for {@link SearchStrategy}. */
+export const SearchStrategy = Symbol.for('autonas.SearchStrategy');
+
+/**
+ * Decides which architectures to try. A strategy talks only to the {@link ExecutionEngine}:
+ * it submits architectures and learns from the trial records that come back. Its whole state
+ * is plain data, so a search can be checkpointed and resumed.
+ *
+ * Most strategies extend {@link AskTellStrategy} and implement `ask` (plus `tell`, `state` and
+ * `restore` when they learn).
+ */
+export interface SearchStrategy {
+  readonly name: string;
+  /** Searches until the engine has no budget left or the strategy has nothing more to propose. */
+  run(engine: ExecutionEngine, space: SearchSpace): Promise<void>;
+  /** The strategy's full state as JSON-serialisable data. */
+  state(): unknown;
+  /** Restores a state from {@link SearchStrategy.state}. */
+  restore(state: unknown): void;
+}
+
+/**
+ * Base class for strategies written as ask/tell (the Optuna way): `ask` proposes the next
+ * architecture (or `undefined` when the strategy has nothing more to try), `tell` receives a
+ * finished trial. `run` keeps `engine.concurrency` trials in flight, feeds results back in
+ * completion order, and checkpoints the state after each one.
+ *
+ * @example
+ * ```ts
+ * import { AskTellStrategy, Random, type Architecture, type SearchSpace } from '@autonas/core';
+ * class FirstChoice extends AskTellStrategy {
+ *   readonly name = 'first-choice';
+ *   private done = false;
+ *   ask(space: SearchSpace): Architecture | undefined {
+ *     if (this.done) return undefined;
+ *     this.done = true;
+ *     return space.sample(new Random(0));
+ *   }
+ *   state() { return { done: this.done }; }
+ *   restore(s: unknown) { this.done = (s as { done: boolean }).done; }
+ * }
+ * ```
+ */
+export abstract class AskTellStrategy implements SearchStrategy {
+  abstract readonly name: string;
+  /** The next architecture to try, or `undefined` when there is none. */
+  abstract ask(space: SearchSpace, history: readonly TrialRecord[]): Architecture | undefined | Promise<Architecture | undefined>;
+  /** Learns from a finished trial (completed, failed, stopped or cached). Does nothing by default. */
+  tell(_trial: TrialRecord): void {}
+  abstract state(): unknown;
+  abstract restore(state: unknown): void;
+
+  async run(engine: ExecutionEngine, space: SearchSpace): Promise<void> {
+    const inFlight = new Set<Promise<void>>();
+    let exhausted = false;
+    while (true) {
+      while (!exhausted && inFlight.size < engine.concurrency && engine.canSubmit()) {
+        const arch = await this.ask(space, engine.history());
+        if (!arch) {
+          exhausted = true;
+          break;
+        }
+        const p: Promise<void> = engine.submit(arch).then((trial) => {
+          inFlight.delete(p);
+          this.tell(trial);
+          engine.checkpoint(this.state());
+        });
+        inFlight.add(p);
+      }
+      if (inFlight.size === 0) return;
+      await Promise.race(inFlight);
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import type { Architecture } from './architecture.js';
+
+/** Metrics of one training epoch, as reported by an estimator while it trains. */
+export interface EpochMetrics {
+  readonly epoch: number;
+  readonly [metric: string]: number;
+}
+
+/** The outcome of a trial. */
+export type TrialStatus = 'running' | 'completed' | 'failed' | 'stopped';
+
+/** Everything recorded about one trial. Plain data: serialisable with `JSON.stringify`. */
+export interface TrialRecord {
+  /** 0-based, in submission order. */
+  readonly id: number;
+  readonly architecture: Architecture;
+  /** {@link architectureHash} of the architecture. */
+  readonly hash: string;
+  status: TrialStatus;
+  /** Higher is better; absent when the trial failed before producing one. */
+  score?: number;
+  /** Final metrics, e.g. `valAccuracy`, `valLoss`, `params`. */
+  metrics: Record<string, number>;
+  /** Learning curve, one entry per epoch. */
+  epochs: EpochMetrics[];
+  /** Epoch milliseconds. */
+  readonly startedAt: number;
+  endedAt?: number;
+  /** Wall-clock seconds the trial took. */
+  seconds?: number;
+  /** Message of the error that failed the trial. */
+  error?: string;
+  /** True when the result was served from an earlier identical trial. */
+  cached?: boolean;
+}
+
+/** The better of two trials by score; completed trials beat stopped ones, which beat failed ones. */
+export function betterTrial(a: TrialRecord | undefined, b: TrialRecord): TrialRecord {
+  if (!a) return b;
+  const rank = (t: TrialRecord) => (t.status === 'completed' ? 2 : t.status === 'stopped' && t.score !== undefined ? 1 : 0);
+  if (rank(b) !== rank(a)) return rank(b) > rank(a) ? b : a;
+  return (b.score ?? -Infinity) > (a.score ?? -Infinity) ? b : a;
+}
