@@ -132,13 +132,13 @@ export function canonicalForm(arch: Architecture): string {
   ins.forEach((list, i) => list.forEach((j) => outs[j]!.push(i)));
   const depth = new Array<number>(n).fill(0);
   for (let i = 0; i < n; i++) for (const j of ins[i]!) depth[i] = Math.max(depth[i]!, depth[j]! + 1);
-  let labels = topo.map((node) => sha256Hex(`${node.op}|${canonicalJson(node.params)}`));
+  let labels = topo.map((node) => fastHash(`${node.op}|${canonicalJson(node.params)}`));
   for (let round = 0; round < Math.min(n, 8); round++) {
     labels = topo.map((node, i) => {
       const inL = ins[i]!.map((j) => labels[j]!);
       if (COMMUTATIVE.has(node.op)) inL.sort();
       const outL = outs[i]!.map((j) => labels[j]!).sort();
-      return sha256Hex(`${labels[i]}<${inL.join(',')}>${outL.join(',')}`);
+      return fastHash(`${labels[i]}<${inL.join(',')}>${outL.join(',')}`);
     });
   }
   const order = topo.map((_, i) => i).sort((a, b) => depth[a]! - depth[b]! || (labels[a]! < labels[b]! ? -1 : labels[a]! > labels[b]! ? 1 : 0));
@@ -170,4 +170,17 @@ export function summarize(arch: Architecture): string {
       return vals.length ? `${n.op}(${vals.join(',')})` : n.op;
     })
     .join(' > ');
+}
+
+/** cyrb53: a fast 53-bit string hash, used for Weisfeiler–Lehman labels only. */
+function fastHash(str: string): string {
+  let h1 = 0xdeadbeef, h2 = 0x41c6ce57;
+  for (let i = 0; i < str.length; i++) {
+    const ch = str.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
 }

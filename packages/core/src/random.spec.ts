@@ -25,3 +25,13 @@ describe('Random', () => {
     expect([...sh].sort()).toEqual([1, 2, 3, 4, 5]);
   });
 });
+
+describe('Random state', () => {
+  it('stays unsigned through many draws', () => {
+    const r = new Random(99);
+    for (let i = 0; i < 1000; i++) {
+      r.uint32();
+      expect(Random.fromState(r.state()).state()).toEqual(r.state());
+    }
+  });
+});

@@ -34,7 +34,7 @@ export class Random {
     this.a = next();
     this.b = next();
     this.c = next();
-    this.d = next() | 1;
+    this.d = (next() | 1) >>> 0;
     for (let i = 0; i < 12; i++) this.uint32();
   }
 
@@ -62,7 +62,7 @@ export class Random {
   uint32(): number {
     const t = (((this.a + this.b) >>> 0) + this.d) >>> 0;
     this.d = (this.d + 1) >>> 0;
-    this.a = this.b ^ (this.b >>> 9);
+    this.a = (this.b ^ (this.b >>> 9)) >>> 0;
     this.b = (this.c + (this.c << 3)) >>> 0;
     this.c = ((this.c << 21) | (this.c >>> 11)) >>> 0;
     this.c = (this.c + t) >>> 0;
@@ -101,12 +101,25 @@ export class Random {
 
   /** A shuffled copy (Fisher–Yates). */
   shuffle<T>(items: readonly T[]): T[] {
-    const out = items.slice();
-    for (let i = out.length - 1; i > 0; i--) {
+    return this.shuffleInPlace(items.slice());
+  }
+
+  /** Shuffles an array or typed array in place (Fisher–Yates) and returns it. */
+  shuffleInPlace<T extends { length: number; [i: number]: unknown }>(items: T): T {
+    for (let i = items.length - 1; i > 0; i--) {
       const j = this.int(0, i + 1);
-      [out[i], out[j]] = [out[j]!, out[i]!];
+      const tmp = items[i];
+      items[i] = items[j];
+      items[j] = tmp;
     }
-    return out;
+    return items;
+  }
+
+  /** A random permutation of 0..n-1. */
+  permutation(n: number): Int32Array {
+    const p = new Int32Array(n);
+    for (let i = 0; i < n; i++) p[i] = i;
+    return this.shuffleInPlace(p);
   }
 
   /** An independent generator derived from this one's next output and a label. */

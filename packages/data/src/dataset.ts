@@ -1,0 +1,1100 @@
+import { ConfigurationError, DataError, Random } from '@autonas/core';
+
+/**
+ * An in-memory classification dataset: float32 features in row-major order plus integer labels.
+ * Datasets are immutable by convention: every helper returns a new dataset and never writes to
+ * the arrays of its input.
+ *
+ * @example
+ * ```ts
+ * import { createDataset } from '@autonas/data';
+ * const ds = createDataset([[0, 1], [1, 0], [1, 1]], [0, 1, 1]);
+ * ds.size;        // 3
+ * ds.sampleShape; // [2]
+ * ds.numClasses;  // 2
+ * ds.x;           // Float32Array [0, 1, 1, 0, 1, 1]
+ * ```
+ */
+export interface Dataset {
+  /** Sample features, row-major, float32, `length === size * prod(sampleShape)`. */
+  readonly x: Float32Array;
+  /** Shape of one sample, e.g. [28, 28, 1]. */
+  readonly sampleShape: readonly number[];
+  /** Integer class labels in [0, numClasses). */
+  readonly y: Int32Array;
+  /** Number of classes; every label is in `[0, numClasses)`. At least 2. */
+  readonly numClasses: number;
+  /** Number of samples. At least 1. */
+  readonly size: number;
+  /** Optional human-readable name, used in error messages (e.g. `mnist/train`). */
+  readonly name?: string;
+}
+
+/**
+ * Anything that looks like a TensorFlow.js tensor: a `shape` plus `dataSync()` (preferred,
+ * a flat row-major array) and/or `arraySync()` (nested arrays). This package never imports
+ * TensorFlow.js; a `tf.Tensor` satisfies this interface structurally.
+ *
+ * @example
+ * ```ts
+ * import type { TensorLike } from '@autonas/data';
+ * const fake: TensorLike = { shape: [2, 2], dataSync: () => new Float32Array([1, 2, 3, 4]) };
+ * ```
+ */
+export interface TensorLike {
+  /** Full shape, the first axis being the sample axis. */
+  readonly shape: readonly number[];
+  /** Flat row-major values; `length === prod(shape)`. */
+  dataSync?(): ArrayLike<unknown>;
+  /** Nested arrays of values. Used only when `dataSync` is absent. */
+  arraySync?(): unknown;
+}
+
+/**
+ * Typed arrays accepted as numeric input.
+ *
+ * @example
+ * ```ts
+ * import type { NumericTypedArray } from '@autonas/data';
+ * const pixels: NumericTypedArray = new Uint8Array(784);
+ * ```
+ */
+export type NumericTypedArray =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Uint16Array
+  | Uint32Array;
+
+/**
+ * A (possibly) nested array of numbers, e.g. `number[][][]` images; the innermost level may
+ * be a typed array.
+ *
+ * @example
+ * ```ts
+ * import type { NestedNumberArray } from '@autonas/data';
+ * const images: NestedNumberArray = [[[0, 1], [1, 0]], [[1, 1], [0, 0]]]; // [N=2, H=2, W=2]
+ * const rows: NestedNumberArray = [new Float32Array([0, 1]), new Float32Array([1, 0])];
+ * ```
+ */
+export type NestedNumberArray = readonly (number | NumericTypedArray | NestedNumberArray)[];
+
+/**
+ * Feature input of {@link createDataset}: a tensor-like, a nested number array (first axis =
+ * samples), or a flat typed array / `number[]` together with `options.sampleShape`.
+ *
+ * @example
+ * ```ts
+ * import type { FeatureInput } from '@autonas/data';
+ * const x: FeatureInput = [[0.1, 0.2], [0.3, 0.4]];
+ * ```
+ */
+export type FeatureInput = TensorLike | NestedNumberArray | NumericTypedArray;
+
+/**
+ * Label input of {@link createDataset}: integer labels (`number[]`, typed array, 1-D tensor)
+ * or exactly one-hot rows (`number[][]`, 2-D tensor).
+ *
+ * @example
+ * ```ts
+ * import type { LabelInput } from '@autonas/data';
+ * const labels: LabelInput = [0, 2, 1];
+ * const oneHot: LabelInput = [[1, 0, 0], [0, 0, 1], [0, 1, 0]];
+ * ```
+ */
+export type LabelInput =
+  | TensorLike
+  | readonly number[]
+  | NumericTypedArray
+  | readonly (readonly number[] | NumericTypedArray)[];
+
+/**
+ * Options of {@link createDataset}.
+ *
+ * @example
+ * ```ts
+ * import { createDataset, type CreateDatasetOptions } from '@autonas/data';
+ * const options: CreateDatasetOptions = { sampleShape: [2, 2, 1], numClasses: 10, name: 'tiny' };
+ * const ds = createDataset(new Float32Array(8), [3, 7], options);
+ * ```
+ */
+export interface CreateDatasetOptions {
+  /**
+   * Shape of one sample. Required when `x` is flat (typed array / `number[]` / 1-D tensor);
+   * otherwise it reshapes each sample and must have the same number of elements.
+   */
+  readonly sampleShape?: readonly number[];
+  /** Number of classes. Default: one-hot width, else max label + 1 (at least 2). */
+  readonly numClasses?: number;
+  /** Name used in error messages and kept on the dataset. */
+  readonly name?: string;
+}
+
+/**
+ * The `code`s of the {@link DataError}s this package throws.
+ *
+ * @example
+ * ```ts
+ * import { DataError } from '@autonas/core';
+ * import { createDataset, type DataErrorCode } from '@autonas/data';
+ * try {
+ *   createDataset([[1], [2]], [0, 5], { numClasses: 3 });
+ * } catch (e) {
+ *   const code = (e as DataError).code as DataErrorCode; // 'LABEL_OUT_OF_RANGE'
+ * }
+ * ```
+ */
+export type DataErrorCode =
+  | 'EMPTY_DATA'
+  | 'RAGGED_ARRAY'
+  | 'SHAPE_MISMATCH'
+  | 'COUNT_MISMATCH'
+  | 'NOT_FINITE'
+  | 'NOT_NUMERIC'
+  | 'INVALID_INPUT'
+  | 'SAMPLE_SHAPE_REQUIRED'
+  | 'LABEL_NOT_INTEGER'
+  | 'LABEL_NOT_ONE_HOT'
+  | 'LABEL_OUT_OF_RANGE'
+  | 'TOO_FEW_CLASSES'
+  | 'NUM_CLASSES_MISMATCH'
+  | 'INDEX_OUT_OF_RANGE'
+  | 'DATASET_TOO_SMALL'
+  | 'IDX_BAD_MAGIC'
+  | 'IDX_BAD_TYPE'
+  | 'IDX_TRUNCATED'
+  | 'IDX_TRAILING_BYTES'
+  | 'IDX_VALUE_OUT_OF_RANGE'
+  | 'IDX_UNEXPECTED_SHAPE'
+  | 'FILE_UNREADABLE';
+
+/** Largest label allowed, so that `numClasses = label + 1` still fits an int32. */
+const MAX_LABEL = 2 ** 31 - 2;
+
+// ---------------------------------------------------------------------------------------------
+// small utilities
+
+function product(shape: readonly number[]): number {
+  let p = 1;
+  for (const d of shape) p *= d;
+  return p;
+}
+
+function fmtShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+function fmtPath(base: string, path: readonly number[]): string {
+  return base + path.map((i) => `[${i}]`).join('');
+}
+
+function fmtValue(v: unknown): string {
+  if (typeof v === 'number') return Object.is(v, -0) ? '0' : String(v);
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v === null) return 'null';
+  if (Array.isArray(v) || isTypedArray(v)) {
+    const arr = Array.from(v as ArrayLike<unknown>);
+    const head = arr.slice(0, 12).map(fmtValue).join(', ');
+    return `[${head}${arr.length > 12 ? `, … (${arr.length} values)` : ''}]`;
+  }
+  return typeof v;
+}
+
+function describeType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (isTypedArray(v)) return `a ${v.constructor.name}`;
+  if (typeof v === 'object') return 'an object';
+  return `a ${typeof v}`;
+}
+
+function isTypedArray(v: unknown): v is NumericTypedArray {
+  return ArrayBuffer.isView(v) && !(v instanceof DataView);
+}
+
+function isTensorLike(v: unknown): v is TensorLike {
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || ArrayBuffer.isView(v)) return false;
+  const t = v as Partial<Record<'shape' | 'dataSync' | 'arraySync', unknown>>;
+  return Array.isArray(t.shape) && (typeof t.dataSync === 'function' || typeof t.arraySync === 'function');
+}
+
+function where(name: string | undefined, fn = 'createDataset'): string {
+  return name === undefined ? fn : `${fn}(${JSON.stringify(name)})`;
+}
+
+/** Multi-index of flat position `flat` within a sample of shape `shape`. */
+function unravel(flat: number, shape: readonly number[]): number[] {
+  const idx = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx[d] = flat % shape[d];
+    flat = Math.floor(flat / shape[d]);
+  }
+  return idx;
+}
+
+function checkSeed(seed: unknown, fn: string): number {
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) {
+    throw new ConfigurationError('INVALID_OPTION', `${fn}: seed must be a finite number, got ${fmtValue(seed)}`);
+  }
+  return seed;
+}
+
+// ---------------------------------------------------------------------------------------------
+// nested arrays
+
+/** Shape of a nested array, following the first element at each level. */
+function inferShape(v: unknown): number[] {
+  const shape: number[] = [];
+  let cur: unknown = v;
+  for (;;) {
+    if (isTypedArray(cur)) {
+      shape.push(cur.length);
+      return shape;
+    }
+    if (!Array.isArray(cur)) return shape;
+    shape.push(cur.length);
+    if (cur.length === 0) return shape;
+    cur = cur[0];
+  }
+}
+
+/**
+ * Flattens a nested array of the given (inferred) shape into `out`, checking that it is not
+ * ragged and holds only numbers.
+ */
+function flattenNested(
+  root: unknown,
+  shape: readonly number[],
+  out: { [i: number]: number },
+  label: string,
+  ctx: string,
+): void {
+  let pos = 0;
+  const path: number[] = [];
+  const leafDepth = shape.length; // depth at which numbers live
+  const reference = (d: number) => fmtPath(label, new Array<number>(d).fill(0));
+
+  const notNumber = (v: unknown, at: string): never => {
+    if (Array.isArray(v) || isTypedArray(v)) {
+      throw new DataError(
+        'RAGGED_ARRAY',
+        `${ctx}: ${at} is ${describeType(v)}, but ${reference(leafDepth)} is a number (ragged array: every sample must have the same shape ${fmtShape(shape.slice(1))})`,
+      );
+    }
+    throw new DataError('NOT_NUMERIC', `${ctx}: ${at} is ${describeType(v)} (${fmtValue(v)}), expected a number`);
+  };
+
+  const rec = (v: unknown, d: number): void => {
+    const expected = shape[d];
+    if (isTypedArray(v)) {
+      if (d !== leafDepth - 1) {
+        throw new DataError(
+          'RAGGED_ARRAY',
+          `${ctx}: ${fmtPath(label, path)} is ${describeType(v)} of numbers, but ${reference(d)} holds nested arrays (ragged array)`,
+        );
+      }
+      if (v.length !== expected) {
+        throw new DataError(
+          'RAGGED_ARRAY',
+          `${ctx}: ${fmtPath(label, path)} has length ${v.length}, but ${reference(d)} has length ${expected} (ragged array: every sample must have the same shape ${fmtShape(shape.slice(1))})`,
+        );
+      }
+      for (let i = 0; i < v.length; i++) out[pos++] = v[i];
+      return;
+    }
+    if (!Array.isArray(v)) {
+      if (typeof v === 'number') {
+        throw new DataError(
+          'RAGGED_ARRAY',
+          `${ctx}: ${fmtPath(label, path)} is a number, but ${reference(d)} is an array of length ${expected} (ragged array)`,
+        );
+      }
+      throw new DataError(
+        'NOT_NUMERIC',
+        `${ctx}: ${fmtPath(label, path)} is ${describeType(v)}, expected an array of length ${expected}`,
+      );
+    }
+    if (v.length !== expected) {
+      throw new DataError(
+        'RAGGED_ARRAY',
+        `${ctx}: ${fmtPath(label, path)} has length ${v.length}, but ${reference(d)} has length ${expected} (ragged array: every sample must have the same shape ${fmtShape(shape.slice(1))})`,
+      );
+    }
+    if (d === leafDepth - 1) {
+      for (let i = 0; i < v.length; i++) {
+        const e: unknown = v[i];
+        if (typeof e !== 'number') notNumber(e, fmtPath(label, [...path, i]));
+        out[pos++] = e as number;
+      }
+      return;
+    }
+    for (let i = 0; i < v.length; i++) {
+      path.push(i);
+      rec(v[i], d + 1);
+      path.pop();
+    }
+  };
+  rec(root, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// features
+
+interface RawFeatures {
+  /** Flat values, row-major. */
+  readonly values: ArrayLike<unknown>;
+  /** `values` is a fresh float32 copy made here (numbers checked), safe to keep without copying. */
+  readonly owned?: boolean;
+  /** The input value behind flat index `i` (for messages, when `values` is a float32 copy). */
+  readonly original?: (i: number) => unknown;
+  /** Full shape with the sample axis first, or `undefined` for flat input without shape. */
+  readonly shape: readonly number[] | undefined;
+}
+
+function checkTensorShape(shape: readonly unknown[], label: string, ctx: string): number[] {
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      throw new DataError('INVALID_INPUT', `${ctx}: ${label}.shape[${i}] = ${fmtValue(d)} is not a valid dimension`);
+    }
+  }
+  return shape as number[];
+}
+
+function readNested(root: readonly unknown[], label: string, ctx: string): RawFeatures {
+  if (root.length === 0) throw new DataError('EMPTY_DATA', `${ctx}: ${label} is empty (no samples)`);
+  const shape = inferShape(root);
+  const out = new Float32Array(product(shape));
+  flattenNested(root, shape, out, label, ctx);
+  const original = (i: number): unknown => {
+    let v: unknown = root;
+    for (const k of unravel(i, shape)) v = (v as ArrayLike<unknown>)[k];
+    return v;
+  };
+  return { values: out, owned: true, original, shape: shape.length === 1 ? undefined : shape };
+}
+
+function readFeatures(x: unknown, ctx: string): RawFeatures {
+  if (isTypedArray(x)) return { values: x, shape: undefined };
+  if (Array.isArray(x)) return readNested(x, 'x', ctx);
+  if (isTensorLike(x)) {
+    const shape = checkTensorShape(x.shape, 'x', ctx);
+    if (typeof x.dataSync === 'function') {
+      const values = x.dataSync();
+      if (values == null || typeof values.length !== 'number') {
+        throw new DataError('INVALID_INPUT', `${ctx}: x.dataSync() did not return an array`);
+      }
+      if (values.length !== product(shape)) {
+        throw new DataError(
+          'SHAPE_MISMATCH',
+          `${ctx}: x.dataSync() returned ${values.length} values, but x.shape ${fmtShape(shape)} needs ${product(shape)}`,
+        );
+      }
+      return { values, shape: shape.length <= 1 ? undefined : shape };
+    }
+    const nested = x.arraySync!();
+    if (!Array.isArray(nested)) {
+      throw new DataError('SHAPE_MISMATCH', `${ctx}: x is a scalar tensor; expected at least one axis (samples)`);
+    }
+    return readNested(nested, 'x', ctx);
+  }
+  throw new DataError(
+    'INVALID_INPUT',
+    `${ctx}: x is ${describeType(x)}; expected a tensor-like, a nested number array or a typed array`,
+  );
+}
+
+function checkSampleShapeOption(sampleShape: unknown, ctx: string): number[] {
+  if (
+    !Array.isArray(sampleShape) ||
+    sampleShape.length === 0 ||
+    !sampleShape.every((d) => typeof d === 'number' && Number.isInteger(d) && d > 0)
+  ) {
+    throw new ConfigurationError(
+      'INVALID_OPTION',
+      `${ctx}: options.sampleShape must be a non-empty array of positive integers, got ${fmtValue(sampleShape)}`,
+    );
+  }
+  return [...(sampleShape as number[])];
+}
+
+function toFloat32Checked(raw: RawFeatures, sampleShape: readonly number[], ctx: string): Float32Array {
+  const { values } = raw;
+  const n = values.length;
+  let out: Float32Array;
+  if (raw.owned === true && values instanceof Float32Array) {
+    out = values;
+  } else if (values instanceof Float32Array) {
+    out = new Float32Array(values); // copy: the dataset must not alias caller memory
+  } else if (isTypedArray(values)) {
+    out = new Float32Array(n);
+    out.set(values);
+  } else {
+    out = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (typeof v !== 'number') {
+        const sampleSize = product(sampleShape);
+        throw new DataError(
+          'NOT_NUMERIC',
+          `${ctx}: x has ${describeType(v)} (${fmtValue(v)}) at sample ${Math.floor(i / sampleSize)}, element ${fmtShape(unravel(i % sampleSize, sampleShape))} (flat index ${i}); expected a number`,
+        );
+      }
+      out[i] = v;
+    }
+  }
+  checkFinite(out, raw.original ?? ((i) => values[i]), sampleShape, ctx);
+  return out;
+}
+
+function checkFinite(
+  out: Float32Array,
+  original: (i: number) => unknown,
+  sampleShape: readonly number[],
+  ctx: string,
+): void {
+  for (let i = 0; i < out.length; i++) {
+    const v = out[i];
+    if (v - v !== 0) {
+      // NaN or ±Infinity
+      const sampleSize = product(sampleShape);
+      const orig = original(i);
+      const what =
+        typeof orig === 'number' && Number.isFinite(orig)
+          ? `${fmtValue(orig)}, which overflows float32`
+          : fmtValue(orig);
+      throw new DataError(
+        'NOT_FINITE',
+        `${ctx}: x has a non-finite value (${what}) at sample ${Math.floor(i / sampleSize)}, element ${fmtShape(unravel(i % sampleSize, sampleShape))} (flat index ${i})`,
+      );
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// labels
+
+interface RawLabels {
+  readonly labels: ArrayLike<unknown>;
+  /** Width of the one-hot rows the labels were decoded from, if any. */
+  readonly oneHotWidth: number | undefined;
+}
+
+function decodeOneHot(flat: ArrayLike<unknown>, n: number, width: number, ctx: string): RawLabels {
+  const labels = new Int32Array(n);
+  for (let r = 0; r < n; r++) {
+    let hot = -1;
+    let ok = true;
+    for (let c = 0; c < width; c++) {
+      const v = flat[r * width + c];
+      if (v === 1) {
+        if (hot !== -1) ok = false;
+        hot = c;
+      } else if (v !== 0) {
+        ok = false;
+      }
+      if (!ok) break;
+    }
+    if (!ok || hot === -1) {
+      const row = Array.from({ length: width }, (_, c) => flat[r * width + c]);
+      throw new DataError(
+        'LABEL_NOT_ONE_HOT',
+        `${ctx}: y[${r}] = ${fmtValue(row)} is not a one-hot row (exactly one 1 and zeros elsewhere); pass integer labels instead of probabilities`,
+      );
+    }
+    labels[r] = hot;
+  }
+  return { labels, oneHotWidth: width };
+}
+
+function fromRows(flat: ArrayLike<unknown>, shape: readonly number[], ctx: string): RawLabels {
+  if (shape.length === 1) return { labels: flat, oneHotWidth: undefined };
+  if (shape.length !== 2) {
+    throw new DataError(
+      'SHAPE_MISMATCH',
+      `${ctx}: y has shape ${fmtShape(shape)}; expected 1-D integer labels or 2-D one-hot rows`,
+    );
+  }
+  const [n, width] = shape;
+  if (width === 1) return { labels: flat, oneHotWidth: undefined }; // a column of labels
+  if (width === 0) throw new DataError('EMPTY_DATA', `${ctx}: y rows are empty (shape ${fmtShape(shape)})`);
+  return decodeOneHot(flat, n, width, ctx);
+}
+
+function readLabels(y: unknown, ctx: string): RawLabels {
+  if (isTypedArray(y)) return { labels: y, oneHotWidth: undefined };
+  if (Array.isArray(y)) {
+    if (y.length === 0) throw new DataError('EMPTY_DATA', `${ctx}: y is empty (no labels)`);
+    const first: unknown = y[0];
+    if (!Array.isArray(first) && !isTypedArray(first)) {
+      for (let i = 0; i < y.length; i++) {
+        const v: unknown = y[i];
+        if (Array.isArray(v) || isTypedArray(v)) {
+          throw new DataError('RAGGED_ARRAY', `${ctx}: y[${i}] is ${describeType(v)}, but y[0] is a single label`);
+        }
+      }
+      return { labels: y, oneHotWidth: undefined };
+    }
+    const shape = inferShape(y);
+    if (shape.length > 2) {
+      throw new DataError(
+        'SHAPE_MISMATCH',
+        `${ctx}: y has shape ${fmtShape(shape)}; expected 1-D integer labels or 2-D one-hot rows`,
+      );
+    }
+    const flat = new Float64Array(product(shape));
+    flattenNested(y, shape, flat, 'y', ctx);
+    return fromRows(flat, shape, ctx);
+  }
+  if (isTensorLike(y)) {
+    const shape = checkTensorShape(y.shape, 'y', ctx);
+    if (typeof y.dataSync === 'function') {
+      const flat = y.dataSync();
+      if (flat == null || typeof flat.length !== 'number') {
+        throw new DataError('INVALID_INPUT', `${ctx}: y.dataSync() did not return an array`);
+      }
+      if (flat.length !== product(shape)) {
+        throw new DataError(
+          'SHAPE_MISMATCH',
+          `${ctx}: y.dataSync() returned ${flat.length} values, but y.shape ${fmtShape(shape)} needs ${product(shape)}`,
+        );
+      }
+      if (flat.length === 0) throw new DataError('EMPTY_DATA', `${ctx}: y is empty (shape ${fmtShape(shape)})`);
+      return fromRows(flat, shape, ctx);
+    }
+    return readLabels(y.arraySync!(), ctx);
+  }
+  throw new DataError(
+    'INVALID_INPUT',
+    `${ctx}: y is ${describeType(y)}; expected integer labels (array, typed array, 1-D tensor) or one-hot rows`,
+  );
+}
+
+function checkNumClassesOption(numClasses: unknown, ctx: string): number | undefined {
+  if (numClasses === undefined) return undefined;
+  if (typeof numClasses !== 'number' || !Number.isInteger(numClasses)) {
+    throw new ConfigurationError(
+      'INVALID_OPTION',
+      `${ctx}: options.numClasses must be an integer, got ${fmtValue(numClasses)}`,
+    );
+  }
+  if (numClasses < 2) {
+    throw new DataError(
+      'TOO_FEW_CLASSES',
+      `${ctx}: numClasses is ${numClasses}; classification needs at least 2 classes`,
+    );
+  }
+  if (numClasses > MAX_LABEL + 1) {
+    throw new ConfigurationError('INVALID_OPTION', `${ctx}: options.numClasses ${numClasses} is too large`);
+  }
+  return numClasses;
+}
+
+function toLabels(raw: RawLabels, numClassesOption: number | undefined, ctx: string): { y: Int32Array; numClasses: number } {
+  const { labels, oneHotWidth } = raw;
+  const n = labels.length;
+  let max = -1;
+  for (let i = 0; i < n; i++) {
+    const v = labels[i];
+    if (typeof v !== 'number' || !Number.isInteger(v)) {
+      throw new DataError(
+        'LABEL_NOT_INTEGER',
+        `${ctx}: y[${i}] = ${fmtValue(v)} is not an integer class label`,
+      );
+    }
+    if (v > max) max = v;
+  }
+  let numClasses: number;
+  if (oneHotWidth !== undefined) {
+    if (numClassesOption !== undefined && numClassesOption !== oneHotWidth) {
+      throw new DataError(
+        'NUM_CLASSES_MISMATCH',
+        `${ctx}: y one-hot rows have width ${oneHotWidth}, but options.numClasses is ${numClassesOption}`,
+      );
+    }
+    numClasses = oneHotWidth;
+  } else if (numClassesOption !== undefined) {
+    numClasses = numClassesOption;
+  } else {
+    numClasses = Math.max(2, Math.min(max, MAX_LABEL) + 1);
+  }
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = labels[i] as number;
+    if (v < 0 || v >= numClasses) {
+      const why = numClassesOption === undefined && v >= 0 ? ' (labels above 2^31 - 2 are not supported)' : '';
+      throw new DataError(
+        'LABEL_OUT_OF_RANGE',
+        `${ctx}: y[${i}] = ${fmtValue(v)} is outside [0, ${numClasses})${why}`,
+      );
+    }
+    y[i] = v;
+  }
+  return { y, numClasses };
+}
+
+// ---------------------------------------------------------------------------------------------
+// construction
+
+/**
+ * Builds a dataset from already validated parts without copying. Internal: callers must
+ * guarantee the invariants of {@link Dataset}.
+ *
+ * @internal
+ */
+export function makeDataset(
+  x: Float32Array,
+  sampleShape: readonly number[],
+  y: Int32Array,
+  numClasses: number,
+  name?: string,
+): Dataset {
+  const ds: Dataset = {
+    x,
+    sampleShape: Object.freeze([...sampleShape]),
+    y,
+    numClasses,
+    size: y.length,
+    ...(name === undefined ? {} : { name }),
+  };
+  return Object.freeze(ds);
+}
+
+/**
+ * Creates a validated {@link Dataset} from arrays or tensors. Input is copied, so later
+ * changes to it do not affect the dataset.
+ *
+ * - `x`: a tensor-like (`shape` + `dataSync()`/`arraySync()`), a nested number array with the
+ *   sample axis first, or a flat typed array / `number[]` together with `options.sampleShape`.
+ *   Images given as `[N, H, W]` get a channel axis, so their sample shape is `[H, W, 1]`.
+ * - `y`: integer labels (`number[]`, typed array, 1-D or `[N, 1]` tensor) or one-hot rows
+ *   (`number[][]`, 2-D tensor), decoded by argmax only when every row is exactly one-hot.
+ *
+ * @throws DataError with `code` `EMPTY_DATA`, `RAGGED_ARRAY` (names the index path),
+ *   `SHAPE_MISMATCH`, `COUNT_MISMATCH`, `NOT_FINITE` (names the first sample and element),
+ *   `NOT_NUMERIC`, `INVALID_INPUT`, `SAMPLE_SHAPE_REQUIRED`, `LABEL_NOT_INTEGER`,
+ *   `LABEL_NOT_ONE_HOT`, `LABEL_OUT_OF_RANGE` (names the index and value), `TOO_FEW_CLASSES`,
+ *   `NUM_CLASSES_MISMATCH`.
+ * @throws ConfigurationError (`INVALID_OPTION`) for a malformed `sampleShape` or `numClasses`.
+ *
+ * @example
+ * ```ts
+ * import { createDataset } from '@autonas/data';
+ * // two 2×2 grayscale images → sampleShape [2, 2, 1]
+ * const images = createDataset([[[0, 1], [1, 0]], [[1, 1], [0, 0]]], [1, 0]);
+ * // flat pixels with an explicit sample shape and one-hot labels
+ * const flat = createDataset(new Uint8Array(8), [[0, 0, 1], [1, 0, 0]], { sampleShape: [4] });
+ * flat.numClasses; // 3
+ * // a TensorFlow.js tensor works too: createDataset(tf.zeros([10, 28, 28, 1]), tf.zeros([10]))
+ * ```
+ */
+export function createDataset(x: FeatureInput, y: LabelInput, options: CreateDatasetOptions = {}): Dataset {
+  const ctx = where(options.name);
+  const sampleShapeOption =
+    options.sampleShape === undefined ? undefined : checkSampleShapeOption(options.sampleShape, ctx);
+  const numClassesOption = checkNumClassesOption(options.numClasses, ctx);
+
+  const features = readFeatureBlock(x, sampleShapeOption, ctx);
+  const count = features.size;
+  const sampleShape = features.sampleShape;
+
+  // ---- y structure and counts
+  const rawLabels = readLabels(y, ctx);
+  if (rawLabels.labels.length !== count) {
+    throw new DataError(
+      'COUNT_MISMATCH',
+      `${ctx}: x has ${count} samples but y has ${rawLabels.labels.length} labels`,
+    );
+  }
+
+  // ---- values
+  const xs = features.values();
+  const { y: ys, numClasses } = toLabels(rawLabels, numClassesOption, ctx);
+  return makeDataset(xs, sampleShape, ys, numClasses, options.name);
+}
+
+
+/** Reads the structure of `x`; values are converted (and checked) only when asked for. */
+function readFeatureBlock(x: FeatureInput, sampleShapeOption: number[] | undefined, ctx: string): { size: number; sampleShape: number[]; values: () => Float32Array } {
+  const raw = readFeatures(x, ctx);
+  let count: number;
+  let sampleShape: number[];
+  if (raw.shape === undefined) {
+    const total = raw.values.length;
+    if (total === 0) throw new DataError('EMPTY_DATA', `${ctx}: x is empty (no values)`);
+    if (sampleShapeOption === undefined) {
+      throw new DataError(
+        'SAMPLE_SHAPE_REQUIRED',
+        `${ctx}: x is flat (${total} values); pass options.sampleShape (e.g. [28, 28, 1]) or a nested array / tensor with the sample axis first`,
+      );
+    }
+    const sampleSize = product(sampleShapeOption);
+    if (total % sampleSize !== 0) {
+      throw new DataError(
+        'SHAPE_MISMATCH',
+        `${ctx}: x has ${total} values, which is not a multiple of the sample size ${sampleSize} (sampleShape ${fmtShape(sampleShapeOption)})`,
+      );
+    }
+    count = total / sampleSize;
+    sampleShape = sampleShapeOption;
+  } else {
+    const shape = raw.shape;
+    count = shape[0];
+    if (count === 0) throw new DataError('EMPTY_DATA', `${ctx}: x has no samples (shape ${fmtShape(shape)})`);
+    const inner = shape.slice(1);
+    if (product(inner) === 0) {
+      throw new DataError('EMPTY_DATA', `${ctx}: x samples have no values (shape ${fmtShape(shape)})`);
+    }
+    if (sampleShapeOption !== undefined) {
+      if (product(sampleShapeOption) !== product(inner)) {
+        throw new DataError(
+          'SHAPE_MISMATCH',
+          `${ctx}: x samples have shape ${fmtShape(inner)} (${product(inner)} values), but options.sampleShape ${fmtShape(sampleShapeOption)} has ${product(sampleShapeOption)} values`,
+        );
+      }
+      sampleShape = sampleShapeOption;
+    } else {
+      sampleShape = inner.length === 2 ? [...inner, 1] : inner;
+    }
+  }
+
+  return { size: count, sampleShape, values: () => toFloat32Checked(raw, sampleShape, ctx) };
+}
+
+/** Unlabelled samples: what {@link toFeatures} returns. */
+export interface Features {
+  readonly x: Float32Array;
+  readonly sampleShape: readonly number[];
+  readonly size: number;
+}
+
+/**
+ * Converts unlabelled samples (for prediction) with the same rules and checks as
+ * {@link createDataset}'s `x`.
+ *
+ * @throws DataError `EMPTY_DATA`, `RAGGED_ARRAY`, `SHAPE_MISMATCH`, `NOT_FINITE`, ...
+ * @example
+ * ```ts
+ * import { toFeatures } from '@autonas/data';
+ * const f = toFeatures(new Float32Array(8), { sampleShape: [2, 2, 1] });
+ * f.size; // 2
+ * ```
+ */
+export function toFeatures(x: FeatureInput, options: { sampleShape?: readonly number[]; name?: string } = {}): Features {
+  const ctx = where(options.name, 'toFeatures');
+  const sampleShapeOption = options.sampleShape === undefined ? undefined : checkSampleShapeOption(options.sampleShape, ctx);
+  const block = readFeatureBlock(x, sampleShapeOption, ctx);
+  return Object.freeze({ x: block.values(), sampleShape: Object.freeze([...block.sampleShape]), size: block.size });
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+/** Number of float values of one sample. */
+function sampleSizeOf(ds: Dataset): number {
+  return product(ds.sampleShape);
+}
+
+function derivedName(ds: Dataset, suffix: string): string | undefined {
+  return ds.name === undefined ? undefined : `${ds.name}/${suffix}`;
+}
+
+function gather(ds: Dataset, indices: ArrayLike<number>, name: string | undefined): Dataset {
+  const s = sampleSizeOf(ds);
+  const n = indices.length;
+  const x = new Float32Array(n * s);
+  const y = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    const i = indices[k];
+    if (s === 1) x[k] = ds.x[i];
+    else x.set(ds.x.subarray(i * s, i * s + s), k * s);
+    y[k] = ds.y[i];
+  }
+  return makeDataset(x, ds.sampleShape, y, ds.numClasses, name);
+}
+
+/**
+ * The samples at `indices`, in that order (duplicates allowed, e.g. for bootstrapping).
+ *
+ * @throws DataError `EMPTY_DATA` for no indices, `INDEX_OUT_OF_RANGE` naming the bad position.
+ *
+ * @example
+ * ```ts
+ * import { createDataset, subset } from '@autonas/data';
+ * const ds = createDataset([[0], [1], [2], [3]], [0, 1, 0, 1]);
+ * subset(ds, [3, 0]).y; // Int32Array [1, 0]
+ * ```
+ */
+export function subset(ds: Dataset, indices: ArrayLike<number>): Dataset {
+  if (indices.length === 0) throw new DataError('EMPTY_DATA', 'subset: indices is empty');
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k];
+    if (!Number.isInteger(i) || i < 0 || i >= ds.size) {
+      throw new DataError(
+        'INDEX_OUT_OF_RANGE',
+        `subset: indices[${k}] = ${fmtValue(i)} is not a sample index in [0, ${ds.size})`,
+      );
+    }
+  }
+  return gather(ds, indices, ds.name);
+}
+
+/**
+ * The first `n` samples, `1 <= n <= ds.size`.
+ *
+ * @throws ConfigurationError `INVALID_OPTION` when `n` is not an integer in `[1, ds.size]`.
+ *
+ * @example
+ * ```ts
+ * import { createDataset, take } from '@autonas/data';
+ * const ds = createDataset([[0], [1], [2]], [0, 1, 0]);
+ * take(ds, 2).size; // 2
+ * ```
+ */
+export function take(ds: Dataset, n: number): Dataset {
+  if (!Number.isInteger(n) || n < 1 || n > ds.size) {
+    throw new ConfigurationError(
+      'INVALID_OPTION',
+      `take: n must be an integer in [1, ${ds.size}], got ${fmtValue(n)}`,
+    );
+  }
+  const s = sampleSizeOf(ds);
+  return makeDataset(ds.x.slice(0, n * s), ds.sampleShape, ds.y.slice(0, n), ds.numClasses, ds.name);
+}
+
+/**
+ * Concatenates datasets with the same sample shape. `numClasses` is the largest of them.
+ *
+ * @throws DataError `SHAPE_MISMATCH` when sample shapes differ.
+ *
+ * @example
+ * ```ts
+ * import { concat, createDataset } from '@autonas/data';
+ * const a = createDataset([[0], [1]], [0, 1]);
+ * const b = createDataset([[2]], [2], { numClasses: 3 });
+ * const ab = concat(a, b);
+ * ab.size;       // 3
+ * ab.numClasses; // 3
+ * ```
+ */
+export function concat(a: Dataset, ...more: Dataset[]): Dataset {
+  const all = [a, ...more];
+  for (let k = 1; k < all.length; k++) {
+    const d = all[k];
+    if (d.sampleShape.length !== a.sampleShape.length || d.sampleShape.some((v, i) => v !== a.sampleShape[i])) {
+      throw new DataError(
+        'SHAPE_MISMATCH',
+        `concat: dataset ${k} has sampleShape ${fmtShape(d.sampleShape)}, but dataset 0 has ${fmtShape(a.sampleShape)}`,
+      );
+    }
+  }
+  let size = 0;
+  let numClasses = 0;
+  for (const d of all) {
+    size += d.size;
+    numClasses = Math.max(numClasses, d.numClasses);
+  }
+  const x = new Float32Array(size * sampleSizeOf(a));
+  const y = new Int32Array(size);
+  let xo = 0;
+  let yo = 0;
+  for (const d of all) {
+    x.set(d.x, xo);
+    y.set(d.y, yo);
+    xo += d.x.length;
+    yo += d.y.length;
+  }
+  return makeDataset(x, a.sampleShape, y, numClasses);
+}
+
+/**
+ * A seeded random permutation of the samples; the same seed always gives the same order.
+ *
+ * @throws ConfigurationError `INVALID_OPTION` when `seed` is not a finite number.
+ *
+ * @example
+ * ```ts
+ * import { createDataset, shuffle } from '@autonas/data';
+ * const ds = createDataset([[0], [1], [2], [3]], [0, 1, 0, 1]);
+ * const s1 = shuffle(ds, 42);
+ * const s2 = shuffle(ds, 42); // same order as s1
+ * ```
+ */
+export function shuffle(ds: Dataset, seed: number): Dataset {
+  const rand = new Random(checkSeed(seed, 'shuffle'));
+  return gather(ds, rand.permutation(ds.size), ds.name);
+}
+
+/**
+ * Options of {@link splitDataset}.
+ *
+ * @example
+ * ```ts
+ * import type { SplitOptions } from '@autonas/data';
+ * const options: SplitOptions = { fraction: 0.1, seed: 7 };
+ * ```
+ */
+export interface SplitOptions {
+  /** Fraction of the samples that go to `validation`, in (0, 1). */
+  readonly fraction: number;
+  /** Seed of the split; the same seed and data always give the same split. */
+  readonly seed: number;
+  /** Keep each class's proportion in both parts (default `true`). */
+  readonly stratify?: boolean;
+}
+
+/**
+ * Splits a dataset into `train` and `validation` parts, deterministically for a given seed.
+ * `validation` gets `round(fraction * size)` samples. With `stratify` (the default) the
+ * validation quota is spread over the classes in proportion to their counts (largest
+ * remainder, ties broken by the seed), so each class keeps its proportion in both parts.
+ * Both parts are returned in a seeded random order.
+ *
+ * @throws ConfigurationError `INVALID_OPTION` when `fraction` is not in (0, 1) or the seed is not finite.
+ * @throws DataError `DATASET_TOO_SMALL` when one part would be empty.
+ *
+ * @example
+ * ```ts
+ * import { createDataset, splitDataset } from '@autonas/data';
+ * const ds = createDataset(
+ *   Array.from({ length: 100 }, (_, i) => [i]),
+ *   Array.from({ length: 100 }, (_, i) => i % 4),
+ * );
+ * const { train, validation } = splitDataset(ds, { fraction: 0.2, seed: 1 });
+ * train.size;      // 80
+ * validation.size; // 20, five of each class
+ * ```
+ */
+export function splitDataset(ds: Dataset, options: SplitOptions): { train: Dataset; validation: Dataset } {
+  const { fraction, stratify = true } = options;
+  if (typeof fraction !== 'number' || !(fraction > 0 && fraction < 1)) {
+    throw new ConfigurationError(
+      'INVALID_OPTION',
+      `splitDataset: fraction must be a number in (0, 1), got ${fmtValue(fraction)}`,
+    );
+  }
+  const rand = new Random(checkSeed(options.seed, 'splitDataset'));
+  const n = ds.size;
+  const nVal = Math.round(fraction * n);
+  if (nVal < 1 || nVal > n - 1) {
+    throw new DataError(
+      'DATASET_TOO_SMALL',
+      `splitDataset: fraction ${fraction} of ${n} samples gives ${nVal} validation and ${n - nVal} training samples; both parts must be non-empty`,
+    );
+  }
+
+  let trainIdx: Int32Array;
+  let valIdx: Int32Array;
+  if (!stratify) {
+    const perm = rand.permutation(n);
+    valIdx = perm.slice(0, nVal);
+    trainIdx = perm.slice(nVal);
+  } else {
+    const K = ds.numClasses;
+    // group sample indices by class (counting sort)
+    const counts = new Int32Array(K);
+    for (let i = 0; i < n; i++) counts[ds.y[i]]++;
+    const start = new Int32Array(K + 1);
+    for (let c = 0; c < K; c++) start[c + 1] = start[c] + counts[c];
+    const byClass = new Int32Array(n);
+    const fill = start.slice(0, K);
+    for (let i = 0; i < n; i++) byClass[fill[ds.y[i]]++] = i;
+
+    // validation quota per class: largest remainder of counts[c] * nVal / n
+    const quota = new Int32Array(K);
+    const rem = new Float64Array(K);
+    let assigned = 0;
+    for (let c = 0; c < K; c++) {
+      const p = counts[c] * nVal; // exact: < 2^53 for any realistic size
+      quota[c] = Math.floor(p / n);
+      rem[c] = p % n;
+      assigned += quota[c];
+    }
+    const order = Array.from(rand.permutation(K)); // seeded tie-breaking
+    const rank = new Int32Array(K);
+    order.forEach((c, r) => (rank[c] = r));
+    order.sort((a, b) => rem[b] - rem[a] || rank[a] - rank[b]);
+    for (let k = 0; assigned < nVal; k++) {
+      const c = order[k];
+      if (rem[c] > 0) {
+        quota[c]++;
+        assigned++;
+      }
+    }
+
+    valIdx = new Int32Array(nVal);
+    trainIdx = new Int32Array(n - nVal);
+    let v = 0;
+    let t = 0;
+    for (let c = 0; c < K; c++) {
+      const members = byClass.subarray(start[c], start[c + 1]);
+      rand.shuffleInPlace(members);
+      for (let k = 0; k < members.length; k++) {
+        if (k < quota[c]) valIdx[v++] = members[k];
+        else trainIdx[t++] = members[k];
+      }
+    }
+    rand.shuffleInPlace(valIdx);
+    rand.shuffleInPlace(trainIdx);
+  }
+  return {
+    train: gather(ds, trainIdx, derivedName(ds, 'train')),
+    validation: gather(ds, valIdx, derivedName(ds, 'validation')),
+  };
+}
+
+/**
+ * Multiplies every feature by `factor`, e.g. `1 / 255` to bring bytes into [0, 1].
+ *
+ * @throws ConfigurationError `INVALID_OPTION` when `factor` is not finite.
+ *
+ * @example
+ * ```ts
+ * import { createDataset, scale } from '@autonas/data';
+ * const ds = createDataset(new Uint8Array([0, 255, 51, 102]), [0, 1], { sampleShape: [2] });
+ * scale(ds, 1 / 255).x; // Float32Array [0, 1, 0.2, 0.4]
+ * ```
+ */
+export function scale(ds: Dataset, factor: number): Dataset {
+  if (typeof factor !== 'number' || !Number.isFinite(factor)) {
+    throw new ConfigurationError('INVALID_OPTION', `scale: factor must be a finite number, got ${fmtValue(factor)}`);
+  }
+  const x = new Float32Array(ds.x.length);
+  for (let i = 0; i < x.length; i++) x[i] = ds.x[i] * factor;
+  return makeDataset(x, ds.sampleShape, ds.y, ds.numClasses, ds.name);
+}
+
+/**
+ * Number of samples of each class; `result[c]` counts label `c`, `result.length === numClasses`.
+ *
+ * @example
+ * ```ts
+ * import { classCounts, createDataset } from '@autonas/data';
+ * classCounts(createDataset([[0], [1], [2]], [0, 2, 2])); // [1, 0, 2]
+ * ```
+ */
+export function classCounts(ds: Dataset): number[] {
+  const counts = new Array<number>(ds.numClasses).fill(0);
+  for (let i = 0; i < ds.size; i++) counts[ds.y[i]]++;
+  return counts;
+}
+
+/**
+ * The labels as one-hot rows, row-major `[size, numClasses]` float32 (what
+ * `categoricalCrossentropy` training expects).
+ *
+ * @example
+ * ```ts
+ * import { createDataset, oneHotLabels } from '@autonas/data';
+ * oneHotLabels(createDataset([[0], [1]], [1, 0])); // Float32Array [0, 1, 1, 0]
+ * ```
+ */
+export function oneHotLabels(ds: Dataset): Float32Array {
+  const out = new Float32Array(ds.size * ds.numClasses);
+  for (let i = 0; i < ds.size; i++) out[i * ds.numClasses + ds.y[i]] = 1;
+  return out;
+}

