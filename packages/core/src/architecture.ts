@@ -160,13 +160,22 @@ export function architectureHash(arch: Architecture): string {
   return sha256Hex(canonicalForm(arch));
 }
 
-/** A one-line human summary, e.g. `conv2d(32,3) > maxpool2d(2) > dense(128) > classifier(10)`. */
+/** Parameter values that are defaults and add nothing to a summary. */
+const QUIET: Readonly<Record<string, ParamValue>> = { padding: 'same', activation: 'linear', strides: 1, useBias: true };
+
+/**
+ * A one-line human summary, e.g. `conv2d(32,3) > maxpool2d(2) > dense(128,relu) > classifier(10)`:
+ * each op with its scalar parameters, leaving out default-valued ones (`padding: same`,
+ * `activation: linear`, `strides: 1`, `useBias`).
+ */
 export function summarize(arch: Architecture): string {
   const topo = checkGraph(arch);
   return topo
     .filter((n) => n.op !== 'input')
     .map((n) => {
-      const vals = Object.values(n.params).filter((v) => typeof v !== 'object' || v === null);
+      const vals = Object.entries(n.params)
+        .filter(([k, v]) => (typeof v !== 'object' || v === null) && k !== 'useBias' && QUIET[k] !== v)
+        .map(([, v]) => v);
       return vals.length ? `${n.op}(${vals.join(',')})` : n.op;
     })
     .join(' > ');

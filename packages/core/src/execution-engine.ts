@@ -154,6 +154,11 @@ export class LocalExecutionEngine implements ExecutionEngine {
   /** Why the engine stopped accepting trials, once it has. */
   get stoppedBy(): StopReason | undefined {
     if (this.stopReason) return this.stopReason;
+    if (Date.now() >= this.deadline) {
+      // The timer may not have fired yet if training kept the event loop busy.
+      this.stop('timeLimit');
+      return this.stopReason;
+    }
     if (this.options.maxTrials !== undefined && this.nextId >= this.options.maxTrials) return 'maxTrials';
     if (this.duplicatesInARow >= (this.options.maxConsecutiveDuplicates ?? 200)) return 'exhausted';
     return undefined;

@@ -10,7 +10,7 @@ import { InvalidArchitectureError } from './errors.js';
  * | `input` | `shape: number[]` | `shape` |
  * | `conv2d` | `filters, kernelSize, strides = 1, padding = 'same', activation = 'linear', useBias = true` | conv output |
  * | `sepconv2d` | as `conv2d` (depthwise then pointwise) | conv output |
- * | `batchnorm` | – | same |
+ * | `batchnorm` | `momentum = 0.9` (of the moving statistics), `epsilon = 0.001` | same |
  * | `activation` | `fn: 'relu' \| 'tanh' \| 'sigmoid' \| 'elu' \| 'linear'` | same |
  * | `maxpool2d`, `avgpool2d` | `poolSize = 2, strides = poolSize, padding = 'valid'` | pooled |
  * | `globalavgpool2d` | – | `[channels]` |
@@ -40,11 +40,16 @@ export interface ShapeInfo {
   readonly outputShape: readonly number[];
 }
 
-const num = (n: ArchNode, k: string, d?: number): number => {
-  const v = n.params[k] ?? d;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidArchitectureError('BAD_PARAM', `node "${n.id}" (${n.op}) needs a numeric "${k}", got ${JSON.stringify(v)}`);
+/**
+ * A node's numeric parameter, or `fallback` when absent; throws {@link InvalidArchitectureError}
+ * naming the node when it is missing or not a finite number.
+ */
+export function numberParam(n: ArchNode, key: string, fallback?: number): number {
+  const v = n.params[key] ?? fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidArchitectureError('BAD_PARAM', `node "${n.id}" (${n.op}) needs a numeric "${key}", got ${JSON.stringify(v)}`);
   return v;
-};
+}
+const num = numberParam;
 
 const convOut = (size: number, k: number, s: number, padding: string) => (padding === 'same' ? Math.ceil(size / s) : Math.floor((size - k) / s) + 1);
 

@@ -1,0 +1,52 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './cli.js';
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, out, err };
+}
+
+describe('autonas CLI', () => {
+  it('prints help and rejects unknown commands and bad options with a clear message', async () => {
+    const a = capture();
+    expect(await runCli(['search', '--help'], a.io)).toBe(0);
+    expect(a.out.join('\n')).toContain('--max-trials');
+    const b = capture();
+    expect(await runCli(['fly'], b.io)).toBe(2);
+    expect(b.err[0]).toContain('unknown command "fly"');
+    const c = capture();
+    expect(await runCli(['search', '--max-trials', 'many'], c.io)).toBe(1);
+    expect(c.err[0]).toContain('--max-trials must be an integer');
+    const d = capture();
+    expect(await runCli(['search', '--dataset', 'cifar'], d.io)).toBe(1);
+    expect(d.err[0]).toContain('datasets: mnist');
+    const e = capture();
+    expect(await runCli(['search', '--frobnicate'], e.io)).toBe(2);
+    expect(e.err[0]).toContain('frobnicate');
+  });
+
+  it('searches MNIST, reports every trial and the test accuracy, and saves the model and a report', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'autonas-cli-'));
+    const c = capture();
+    const code = await runCli(
+      ['search', '--max-trials', '2', '--train-size', '1500', '--trial-samples', '600', '--retrain-epochs', '1', '--backend', 'wasm', '--seed', '3', '--out', dir],
+      c.io,
+    );
+    const text = c.out.join('\n');
+    expect(c.err).toEqual([]);
+    expect(code).toBe(0);
+    expect(text).toMatch(/trial {2}1 \| val acc/);
+    expect(text).toMatch(/trial {2}2 \|/);
+    expect(text).toMatch(/test accuracy: \d+\.\d\d% .* on 10000 MNIST test images/);
+    const files = await fs.readdir(dir);
+    expect(files.sort()).toEqual(['model.json', 'report.json', 'weights.bin']);
+    const report = JSON.parse(await fs.readFile(path.join(dir, 'report.json'), 'utf8'));
+    expect(report.trials).toHaveLength(2);
+    expect(report.backend).toBe('wasm');
+    expect(report.test.accuracy).toBeGreaterThan(0.5);
+  });
+});

@@ -1,0 +1,165 @@
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import fs from 'node:fs/promises';
+import { AutonasError, ImageClassifier, loadMnist, summarize, type TrialRecord } from 'autonas';
+
+/** Defaults of `autonas search`: sized so the run ends within 10 minutes on 2 cores on wasm. */
+export const SEARCH_DEFAULTS = {
+  dataset: 'mnist',
+  maxTrials: 5,
+  timeLimit: 240,
+  strategy: 'random',
+  seed: 0,
+  out: 'out/mnist',
+  epochs: 1,
+  trialSamples: 8000,
+  retrainEpochs: 3,
+  retrainTimeLimit: 300,
+} as const;
+
+const HELP = `autonas search [options]
+
+Searches a neural architecture for an image dataset, retrains the best one, reports its
+accuracy on the held-out test set and saves it.
+
+  --dataset NAME          dataset (mnist)                                   [${SEARCH_DEFAULTS.dataset}]
+  --max-trials N          most candidate architectures                      [${SEARCH_DEFAULTS.maxTrials}]
+  --time-limit S          seconds for the search (retraining not counted)   [${SEARCH_DEFAULTS.timeLimit}]
+  --strategy NAME         search strategy (random)                          [${SEARCH_DEFAULTS.strategy}]
+  --seed N                seed of splits, sampling and weights              [${SEARCH_DEFAULTS.seed}]
+  --out DIR               where the model and report.json go                [${SEARCH_DEFAULTS.out}]
+  --epochs N              epochs per candidate                              [${SEARCH_DEFAULTS.epochs}]
+  --trial-samples N       training samples per candidate                    [${SEARCH_DEFAULTS.trialSamples}]
+  --retrain-epochs N      epochs of the final retraining                    [${SEARCH_DEFAULTS.retrainEpochs}]
+  --retrain-time-limit S  seconds the final retraining may take             [${SEARCH_DEFAULTS.retrainTimeLimit}]
+  --train-size N          use only the first N training images              [60000]
+  --backend NAME          force a backend: tensorflow, wasm, cpu            [auto]
+  -h, --help              this text
+`;
+
+/** Where CLI output goes (replaceable in tests). */
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const intArg = (name: string, v: string | undefined, d: number, min = 1): number => {
+  if (v === undefined) return d;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new AutonasError('BAD_ARGUMENT', `--${name} must be an integer >= ${min}, got "${v}"`);
+  return n;
+};
+const numArg = (name: string, v: string | undefined, d: number): number => {
+  if (v === undefined) return d;
+  const n = Number(v);
+  if (!(n > 0)) throw new AutonasError('BAD_ARGUMENT', `--${name} must be a positive number, got "${v}"`);
+  return n;
+};
+
+const pct = (x: number | undefined) => (x === undefined ? '   n/a' : `${(x * 100).toFixed(2)}%`);
+
+function trialLine(t: TrialRecord): string {
+  const params = t.metrics.params === undefined ? '' : `${Math.round(t.metrics.params).toLocaleString('en-US')} params`;
+  const status = t.status === 'completed' ? `val acc ${pct(t.score)}` : `${t.status}${t.error ? `: ${t.error}` : ''}${t.score !== undefined ? ` (val acc ${pct(t.score)})` : ''}`;
+  return `trial ${String(t.id + 1).padStart(2)} | ${status} | ${params} | ${(t.seconds ?? 0).toFixed(1)} s${t.cached ? ' (cached)' : ''}\n         ${summarize(t.architecture)}`;
+}
+
+/**
+ * Runs the CLI with the given arguments; returns the process exit code.
+ * @example
+ * ```ts
+ * import { runCli } from '@autonas/cli';
+ * const code = await runCli(['search', '--max-trials', '1', '--train-size', '600']);
+ * ```
+ */
+export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) }): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help') {
+    io.out(HELP);
+    return command === undefined ? 2 : 0;
+  }
+  if (command !== 'search') {
+    io.err(`autonas: unknown command "${command}"; try "autonas search --help"`);
+    return 2;
+  }
+  try {
+    const { values } = parseArgs({
+      args: [...rest],
+      options: {
+        dataset: { type: 'string' }, 'max-trials': { type: 'string' }, 'time-limit': { type: 'string' }, strategy: { type: 'string' },
+        seed: { type: 'string' }, out: { type: 'string' }, epochs: { type: 'string' }, 'trial-samples': { type: 'string' },
+        'retrain-epochs': { type: 'string' }, 'retrain-time-limit': { type: 'string' }, 'train-size': { type: 'string' },
+        backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    });
+    if (values.help) {
+      io.out(HELP);
+      return 0;
+    }
+    const dataset = values.dataset ?? SEARCH_DEFAULTS.dataset;
+    if (dataset !== 'mnist') throw new AutonasError('BAD_ARGUMENT', `--dataset "${dataset}" is not available; datasets: mnist`);
+    const strategy = values.strategy ?? SEARCH_DEFAULTS.strategy;
+    if (strategy !== 'random') throw new AutonasError('BAD_ARGUMENT', `--strategy "${strategy}" is not available; strategies: random`);
+    const backend = values.backend as 'tensorflow' | 'wasm' | 'cpu' | undefined;
+    if (backend !== undefined && !['tensorflow', 'wasm', 'cpu'].includes(backend)) throw new AutonasError('BAD_ARGUMENT', `--backend must be tensorflow, wasm or cpu, got "${backend}"`);
+    const maxTrials = intArg('max-trials', values['max-trials'], SEARCH_DEFAULTS.maxTrials);
+    const timeLimit = numArg('time-limit', values['time-limit'], SEARCH_DEFAULTS.timeLimit);
+    const seed = intArg('seed', values.seed, SEARCH_DEFAULTS.seed, 0);
+    const epochs = intArg('epochs', values.epochs, SEARCH_DEFAULTS.epochs);
+    const trialSamples = intArg('trial-samples', values['trial-samples'], SEARCH_DEFAULTS.trialSamples);
+    const retrainEpochs = intArg('retrain-epochs', values['retrain-epochs'], SEARCH_DEFAULTS.retrainEpochs);
+    const retrainTimeLimit = numArg('retrain-time-limit', values['retrain-time-limit'], SEARCH_DEFAULTS.retrainTimeLimit);
+    const trainSize = intArg('train-size', values['train-size'], 60000);
+    const out = path.resolve(values.out ?? SEARCH_DEFAULTS.out);
+
+    const t0 = performance.now();
+    const { train, test } = await loadMnist({ trainSize: Math.min(trainSize, 60000) });
+    io.out(`autonas search: MNIST ${train.size} training images (${Math.round(train.size * 0.2)} held out for validation), ${test.size} test images never seen by the search`);
+    io.out(`budget: at most ${maxTrials} trials or ${timeLimit} s; each trial trains ${epochs} epoch(s) on ${trialSamples} images; strategy ${strategy}, seed ${seed}`);
+    const clf = new ImageClassifier({
+      maxTrials, timeLimit, seed, backend,
+      estimator: { epochs, maxSamples: trialSamples },
+      log: (l) => io.out(l),
+    });
+    try {
+      const result = await clf.fit(train.x, train.y, {
+        sampleShape: train.sampleShape, epochs, retrainEpochs, retrainTimeLimit,
+        onTrialEnd: (t) => io.out(trialLine(t)),
+      });
+      const testMetrics = await clf.evaluate(test.x, test.y, { sampleShape: test.sampleShape });
+      await clf.save(out);
+      const seconds = (performance.now() - t0) / 1000;
+      const counted = result.trials.filter((t) => !t.cached);
+      io.out('');
+      io.out(`search: ${counted.length} trials in ${result.searchSeconds.toFixed(1)} s (stopped by ${result.stoppedBy}) on the ${result.runtime.backend} backend`);
+      io.out(`best:   ${summarize(result.best.architecture)}`);
+      io.out(`        validation accuracy ${pct(result.best.score)} (trial ${result.best.id + 1}), ${Math.round(result.best.metrics.params ?? 0).toLocaleString('en-US')} params`);
+      if (result.retrain) io.out(`retrain: ${result.retrain.epochs} epoch(s) on ${result.retrain.samples} images in ${result.retrain.seconds.toFixed(1)} s`);
+      io.out(`test accuracy: ${pct(testMetrics.accuracy)} (loss ${testMetrics.loss.toFixed(4)}) on ${test.size} MNIST test images`);
+      io.out(`model saved to ${out} (model.json + weights.bin; load with tf.loadLayersModel)`);
+      io.out(`total time: ${seconds.toFixed(1)} s`);
+      const report = {
+        dataset, strategy, seed, maxTrials, timeLimit, epochs, trialSamples, backend: result.runtime.backend,
+        trials: result.trials.map((t) => ({ id: t.id, status: t.status, score: t.score, seconds: t.seconds, metrics: t.metrics, summary: summarize(t.architecture), decisions: t.architecture.decisions, cached: t.cached ?? false, error: t.error })),
+        best: { id: result.best.id, score: result.best.score, architecture: result.best.architecture },
+        stoppedBy: result.stoppedBy, searchSeconds: result.searchSeconds, retrain: result.retrain && { epochs: result.retrain.epochs, seconds: result.retrain.seconds },
+        test: testMetrics, totalSeconds: seconds,
+      };
+      await fs.writeFile(path.join(out, 'report.json'), JSON.stringify(report, null, 2));
+      return 0;
+    } finally {
+      clf.dispose();
+    }
+  } catch (e) {
+    if (e instanceof AutonasError) {
+      io.err(`autonas: ${e.message} [${e.code}]`);
+      return 1;
+    }
+    if (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`autonas: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,1 @@
+export { runCli, SEARCH_DEFAULTS, type CliIo } from './cli.js';

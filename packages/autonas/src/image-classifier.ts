@@ -1,0 +1,274 @@
+import {
+  ConfigurationError,
+  ContainerModule,
+  EventBus,
+  Experiment,
+  SearchStrategy,
+  createContainer,
+  summarize,
+  type ExperimentResult,
+  type EpochMetrics,
+  type TrialRecord,
+} from '@autonas/core';
+import { SearchData, concat, createDataset, splitDataset, toFeatures, type Dataset, type FeatureInput, type LabelInput } from '@autonas/data';
+import { lowFidelityModule, type LowFidelityOptions } from '@autonas/estimator-lowfi';
+import { chainSpaceModule, type ChainSpaceOptions } from '@autonas/space-chain';
+import { RandomStrategy } from '@autonas/strategy-random';
+import {
+  compileArchitecture,
+  evaluateModel,
+  initRuntime,
+  saveModel,
+  tf,
+  trainModel,
+  type ModelArtifact,
+  type RuntimeInfo,
+  type tfl,
+} from '@autonas/tfjs';
+
+/** Built-in strategy names. */
+export type StrategyName = 'random';
+
+/** Options of {@link ImageClassifier}. Anything left undefined is searched or defaulted. */
+export interface ImageClassifierOptions {
+  /** Most candidate architectures to train. Default 10 (unless only `timeLimit` is given). */
+  readonly maxTrials?: number;
+  /** Seconds for the search (the final retraining is not counted). */
+  readonly timeLimit?: number;
+  /** Seed of everything random: splits, sampling, weights. Default 0. */
+  readonly seed?: number;
+  /** The search strategy: a built-in name or an instance. Default `'random'`. */
+  readonly strategy?: StrategyName | SearchStrategy;
+  /** Chain-space choices; a value given in `fixed` is not searched (e.g. `{ 'chain/blocks': 2 }`). */
+  readonly space?: Omit<ChainSpaceOptions, 'inputShape' | 'numClasses'>;
+  /** How candidates are scored (epochs, data fraction, ...). `epochs` defaults to `fit`'s `epochs`. */
+  readonly estimator?: LowFidelityOptions;
+  /** Try the space's known-good default network first. Default true. */
+  readonly startWithDefault?: boolean;
+  /** Force a TensorFlow.js backend; default picks the best available. */
+  readonly backend?: 'tensorflow' | 'wasm' | 'cpu' | 'auto';
+  /** Receives progress lines; default silent. */
+  readonly log?: (line: string) => void;
+}
+
+/** Options of {@link ImageClassifier.fit}. */
+export interface FitOptions {
+  /** Epochs per candidate (and for retraining unless `retrainEpochs` is set). Default 1. */
+  readonly epochs?: number;
+  /** Fraction of the training data held out for validation during the search. Default 0.2. */
+  readonly validationSplit?: number;
+  /** Validation data to use instead of a split. */
+  readonly validationData?: readonly [FeatureInput, LabelInput];
+  /** Overrides the constructor's `maxTrials`. */
+  readonly maxTrials?: number;
+  /** Overrides the constructor's `timeLimit` (seconds). */
+  readonly timeLimit?: number;
+  /** Retrain the best architecture from scratch on train + validation data. Default true. */
+  readonly retrain?: boolean;
+  /** Epochs of the final retraining. Default `epochs`. */
+  readonly retrainEpochs?: number;
+  /**
+   * Seconds the final retraining may take: fewer epochs are run when the best trial's measured
+   * speed says they would not fit, and training stops at the limit. Default: none.
+   */
+  readonly retrainTimeLimit?: number;
+  /** Default 64. */
+  readonly batchSize?: number;
+  /** Sample shape when `x` is a flat array, e.g. `[28, 28, 1]`. */
+  readonly sampleShape?: readonly number[];
+  /** Called when a trial starts, after each of its epochs, and when it ends. */
+  readonly onTrialStart?: (trial: TrialRecord) => void;
+  readonly onTrialEpoch?: (trial: TrialRecord, metrics: EpochMetrics) => void;
+  readonly onTrialEnd?: (trial: TrialRecord) => void;
+}
+
+/** What {@link ImageClassifier.fit} returns. */
+export interface FitResult {
+  readonly best: TrialRecord;
+  readonly trials: readonly TrialRecord[];
+  readonly stoppedBy: ExperimentResult['stoppedBy'];
+  readonly searchSeconds: number;
+  /** Present when the best architecture was retrained. */
+  readonly retrain?: { readonly epochs: number; readonly seconds: number; readonly samples: number; readonly history: readonly EpochMetrics[] };
+  readonly runtime: RuntimeInfo;
+}
+
+/**
+ * Image classification by neural architecture search, Auto-Keras style: give it images and
+ * labels, get back a searched, retrained, exportable model. It is only a preset: it composes the
+ * chain search space, a strategy and the low-fidelity estimator through the container.
+ *
+ * @example
+ * ```ts
+ * import { ImageClassifier } from 'autonas';
+ * import { loadMnist } from '@autonas/data';
+ * const { train, test } = await loadMnist({ trainSize: 600, testSize: 200 });
+ * const clf = new ImageClassifier({ maxTrials: 1, seed: 7, space: { fixed: { 'chain/blocks': 1 } } });
+ * await clf.fit(train.x, train.y, { epochs: 1, sampleShape: [28, 28, 1] });
+ * const { accuracy } = await clf.evaluate(test.x, test.y, { sampleShape: [28, 28, 1] });
+ * console.log(accuracy > 0.3);
+ * clf.dispose();
+ * ```
+ */
+export class ImageClassifier {
+  private model: tfl.LayersModel | undefined;
+  private result: FitResult | undefined;
+  private numClasses = 0;
+  private sampleShape: readonly number[] = [];
+
+  constructor(readonly options: ImageClassifierOptions = {}) {
+    if (options.maxTrials !== undefined && !(Number.isInteger(options.maxTrials) && options.maxTrials >= 1)) {
+      throw new ConfigurationError('BAD_MAX_TRIALS', `maxTrials must be a positive integer, got ${options.maxTrials}`);
+    }
+    if (options.timeLimit !== undefined && !(options.timeLimit > 0)) {
+      throw new ConfigurationError('BAD_TIME_LIMIT', `timeLimit must be positive seconds, got ${options.timeLimit}`);
+    }
+    if (typeof options.strategy === 'string' && options.strategy !== 'random') {
+      throw new ConfigurationError('UNKNOWN_STRATEGY', `unknown strategy "${options.strategy}"; built in: random`);
+    }
+  }
+
+  /** The last fit's result (trials, best, timings). */
+  get fitResult(): FitResult | undefined {
+    return this.result;
+  }
+
+  /**
+   * Searches architectures on `x`/`y`, then retrains the best one (unless `retrain: false`).
+   * The data is split into search-train and validation; pass your test set only to
+   * {@link ImageClassifier.evaluate}.
+   */
+  async fit(x: FeatureInput, y: LabelInput, options: FitOptions = {}): Promise<FitResult> {
+    const log = this.options.log ?? (() => {});
+    const runtime = await initRuntime({ backend: this.options.backend, log });
+    const seed = this.options.seed ?? 0;
+    const data = createDataset(x, y, { sampleShape: options.sampleShape, name: 'fit' });
+    if (data.sampleShape.length !== 3) {
+      throw new ConfigurationError('NOT_IMAGES', `ImageClassifier needs images of shape [height, width, channels] (or [height, width]); got samples of shape [${data.sampleShape}]`);
+    }
+    let train: Dataset;
+    let validation: Dataset;
+    if (options.validationData) {
+      train = data;
+      validation = createDataset(options.validationData[0], options.validationData[1], { sampleShape: options.sampleShape, numClasses: data.numClasses, name: 'validationData' });
+    } else {
+      ({ train, validation } = splitDataset(data, { fraction: options.validationSplit ?? 0.2, seed }));
+    }
+    const epochs = options.epochs ?? 1;
+    const maxTrials = options.maxTrials ?? this.options.maxTrials;
+    const timeLimit = options.timeLimit ?? this.options.timeLimit;
+    const strategy = typeof this.options.strategy === 'object' ? this.options.strategy : new RandomStrategy({ seed, startWithDefault: this.options.startWithDefault ?? true });
+    const container = createContainer(
+      { maxTrials: maxTrials ?? (timeLimit === undefined ? 10 : undefined), timeLimit, seed },
+      chainSpaceModule({ ...this.options.space, inputShape: data.sampleShape as [number, number, number], numClasses: data.numClasses }),
+      new ContainerModule(({ bind }) => {
+        bind<SearchData>(SearchData).toConstantValue({ train, validation });
+        bind<SearchStrategy>(SearchStrategy).toConstantValue(strategy);
+      }),
+      lowFidelityModule({ epochs, batchSize: options.batchSize, ...this.options.estimator }),
+    );
+    const events = container.get(EventBus);
+    events.on('trial:start', ({ trial }) => options.onTrialStart?.(trial));
+    events.on('trial:epoch', ({ trial, metrics }) => options.onTrialEpoch?.(trial, metrics));
+    events.on('trial:end', ({ trial }) => options.onTrialEnd?.(trial));
+    const search = await container.get(Experiment).run();
+    const artifact = search.bestArtifact as ModelArtifact | undefined;
+    if (!search.best) {
+      artifact?.dispose();
+      const reasons = search.trials.map((t) => `trial ${t.id}: ${t.status}${t.error ? ` (${t.error})` : ''}`).join('; ');
+      throw new ConfigurationError('NO_TRIAL_SUCCEEDED', `no trial produced a score (${search.stoppedBy}); ${reasons || 'no trial ran'}`);
+    }
+    log(`best: trial ${search.best.id + 1}, ${summarize(search.best.architecture)}, validation accuracy ${(search.best.score! * 100).toFixed(2)}%`);
+    this.model?.dispose();
+    let retrainInfo: FitResult['retrain'];
+    if (options.retrain === false) {
+      if (!artifact) throw new ConfigurationError('NO_MODEL', 'the best trial kept no trained model; use retrain: true');
+      this.model = artifact.model;
+    } else {
+      artifact?.dispose();
+      const full = concat(train, validation);
+      let retrainEpochs = options.retrainEpochs ?? epochs;
+      const sps = search.best.metrics.samplesPerSecond;
+      if (options.retrainTimeLimit !== undefined && sps && sps > 0) {
+        const fits = Math.floor((options.retrainTimeLimit * sps) / full.size);
+        if (fits < retrainEpochs) {
+          log(`retraining: ${retrainEpochs} epochs would take ~${Math.round((retrainEpochs * full.size) / sps)} s at the measured ${Math.round(sps)} samples/s; running ${Math.max(1, fits)} within ${options.retrainTimeLimit} s`);
+          retrainEpochs = Math.max(1, fits);
+        }
+      }
+      log(`retraining the best architecture from scratch on ${full.size} samples for ${retrainEpochs} epoch(s)`);
+      const model = compileArchitecture(search.best.architecture, { seed });
+      const stop = new AbortController();
+      const timer = options.retrainTimeLimit === undefined ? undefined : setTimeout(() => stop.abort(), options.retrainTimeLimit * 1000);
+      try {
+        const r = await trainModel(model, full, {
+          epochs: retrainEpochs,
+          batchSize: options.batchSize,
+          learningRate: this.options.estimator?.learningRate,
+          seed,
+          signal: stop.signal,
+          onEpoch: (m) => log(`  retrain epoch ${m.epoch + 1}/${retrainEpochs}: loss ${m.loss!.toFixed(4)}, accuracy ${(m.accuracy! * 100).toFixed(2)}%`),
+        });
+        retrainInfo = { epochs: r.epochs, seconds: r.seconds, samples: full.size, history: r.history };
+      } catch (e) {
+        model.dispose();
+        throw e;
+      } finally {
+        if (timer) clearTimeout(timer);
+      }
+      this.model = model;
+    }
+    this.numClasses = data.numClasses;
+    this.sampleShape = data.sampleShape;
+    this.result = { best: search.best, trials: search.trials, stoppedBy: search.stoppedBy, searchSeconds: search.seconds, retrain: retrainInfo, runtime };
+    return this.result;
+  }
+
+  /** Class probabilities, shape `[n, classes]`. The caller disposes the tensor. */
+  async predict(x: FeatureInput, options: { sampleShape?: readonly number[]; batchSize?: number } = {}): Promise<tf.Tensor2D> {
+    const model = this.requireModel();
+    const f = toFeatures(x, { sampleShape: options.sampleShape ?? this.sampleShape, name: 'predict' });
+    this.checkShape(f.sampleShape);
+    const input = tf.tensor(f.x, [f.size, ...f.sampleShape]);
+    try {
+      return model.predict(input, { batchSize: options.batchSize ?? 256 }) as tf.Tensor2D;
+    } finally {
+      input.dispose();
+    }
+  }
+
+  /** Accuracy and mean cross-entropy on labelled data (your held-out test set). */
+  async evaluate(x: FeatureInput, y: LabelInput, options: { sampleShape?: readonly number[] } = {}): Promise<{ accuracy: number; loss: number }> {
+    const model = this.requireModel();
+    const ds = createDataset(x, y, { sampleShape: options.sampleShape ?? this.sampleShape, numClasses: this.numClasses, name: 'evaluate' });
+    this.checkShape(ds.sampleShape);
+    return evaluateModel(model, ds);
+  }
+
+  /** The trained model as a `tf.LayersModel` (owned by this classifier until {@link ImageClassifier.dispose}). */
+  exportModel(): tfl.LayersModel {
+    return this.requireModel();
+  }
+
+  /** Saves the model in tfjs layers format (`model.json` + `weights.bin`); `file://` prefix optional. */
+  async save(url: string): Promise<void> {
+    await saveModel(this.requireModel(), url);
+  }
+
+  /** Releases the model's tensors. */
+  dispose(): void {
+    this.model?.dispose();
+    this.model = undefined;
+  }
+
+  private requireModel(): tfl.LayersModel {
+    if (!this.model) throw new ConfigurationError('NOT_FITTED', 'call fit() before predict(), evaluate(), exportModel() or save()');
+    return this.model;
+  }
+
+  private checkShape(shape: readonly number[]): void {
+    if (shape.join() !== this.sampleShape.join()) {
+      throw new ConfigurationError('SHAPE_MISMATCH', `the model takes samples of shape [${this.sampleShape}], got [${shape}]`);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { InvalidArchitectureError, inferShapes, type ArchNode, type Architecture } from '@autonas/core';
+import { initRuntime } from './backend.js';
+import { compileArchitecture, tf, trainableParams } from './compile.js';
+
+const node = (id: string, op: string, params: ArchNode['params'], inputs: string[]): ArchNode => ({ id, op, params, inputs });
+
+/** Uses every standard op once. */
+const everyOp: Architecture = {
+  nodes: [
+    node('in', 'input', { shape: [12, 12, 2] }, []),
+    node('c1', 'conv2d', { filters: 4, kernelSize: 3, activation: 'relu' }, ['in']),
+    node('bn', 'batchnorm', {}, ['c1']),
+    node('act', 'activation', { fn: 'elu' }, ['bn']),
+    node('sep', 'sepconv2d', { filters: 4, kernelSize: 3, useBias: false }, ['act']),
+    node('sum', 'add', {}, ['sep', 'act']),
+    node('mp', 'maxpool2d', { poolSize: 2 }, ['sum']),
+    node('ap', 'avgpool2d', { poolSize: 2 }, ['sum']),
+    node('cat', 'concat', {}, ['mp', 'ap']),
+    node('c2', 'conv2d', { filters: 6, kernelSize: 5, strides: 2, padding: 'valid' }, ['cat']),
+    node('gap', 'globalavgpool2d', {}, ['c2']),
+    node('d1', 'dense', { units: 7, activation: 'relu' }, ['gap']),
+    node('drop', 'dropout', { rate: 0.5 }, ['d1']),
+    node('out', 'classifier', { classes: 3 }, ['drop']),
+  ],
+};
+
+const cnn: Architecture = {
+  nodes: [
+    node('in', 'input', { shape: [28, 28, 1] }, []),
+    node('c', 'conv2d', { filters: 8, kernelSize: 3, activation: 'relu' }, ['in']),
+    node('p', 'maxpool2d', { poolSize: 2 }, ['c']),
+    node('f', 'flatten', {}, ['p']),
+    node('out', 'classifier', { classes: 10 }, ['f']),
+  ],
+};
+
+describe('compileArchitecture', () => {
+  beforeAll(async () => {
+    await initRuntime({ backend: 'wasm', log: () => {} });
+  });
+
+  it('builds every standard op with the shapes and parameter counts the core infers', () => {
+    for (const arch of [everyOp, cnn]) {
+      const before = tf.memory().numTensors;
+      const model = compileArchitecture(arch, { seed: 3 });
+      const info = inferShapes(arch);
+      expect(model.outputs[0]!.shape).toEqual([null, ...info.outputShape]);
+      expect(trainableParams(model)).toBe(info.totalParams);
+      for (const n of arch.nodes) {
+        if (n.op === 'input') continue;
+        expect(model.getLayer(n.id).outputShape).toEqual([null, ...info.shapes.get(n.id)!]);
+      }
+      const x = tf.randomNormal([2, ...(arch.nodes[0]!.params.shape as number[])]);
+      const y = model.predict(x) as tf.Tensor;
+      const sums = tf.sum(y, -1);
+      for (const s of sums.dataSync()) expect(s).toBeCloseTo(1, 5);
+      tf.dispose([x, y, sums]);
+      model.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    }
+  });
+
+  it('initialises weights from the seed', () => {
+    const w = (seed: number) => {
+      const m = compileArchitecture(cnn, { seed });
+      const v = Array.from(m.getLayer('c').getWeights()[0]!.dataSync());
+      m.dispose();
+      return v;
+    };
+    expect(w(1)).toEqual(w(1));
+    expect(w(1)).not.toEqual(w(2));
+  });
+
+  it('rejects unknown ops and impossible shapes before touching TensorFlow.js', () => {
+    const bad: Architecture = { nodes: [cnn.nodes[0]!, node('x', 'warp', {}, ['in']), node('out', 'classifier', { classes: 2 }, ['x'])] };
+    expect(() => compileArchitecture(bad)).toThrow(InvalidArchitectureError);
+    const collapse: Architecture = {
+      nodes: [node('in', 'input', { shape: [2, 2, 1] }, []), node('p', 'maxpool2d', { poolSize: 4 }, ['in']), node('out', 'classifier', { classes: 2 }, ['p'])],
+    };
+    expect(() => compileArchitecture(collapse)).toThrow(/produces shape/);
+  });
+});

@@ -1,0 +1,124 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { InvalidArchitectureError, checkGraph, inferShapes, numberParam, type ArchNode, type Architecture } from '@autonas/core';
+
+/** Options of {@link compileArchitecture}. */
+export interface CompileOptions {
+  /** Seed of the weight initialisers and dropout masks; the same seed gives the same initial weights. */
+  readonly seed?: number;
+  /** Model name. */
+  readonly name?: string;
+}
+
+const num = numberParam;
+const str = (n: ArchNode, k: string, d: string) => String(n.params[k] ?? d);
+const layerName = (id: string) => id.replace(/[^A-Za-z0-9_.-]/g, '_');
+
+/**
+ * Builds a `tf.LayersModel` for an architecture of standard ops (see `STANDARD_OPS` in
+ * `@autonas/core`). Layer names are the node ids; initialisers are seeded. The classifier is a
+ * dense layer with softmax, so `predict` returns class probabilities. Shapes are checked first,
+ * without TensorFlow.js, so a bad architecture fails with an `InvalidArchitectureError` that
+ * names the node.
+ *
+ * @example
+ * ```ts
+ * import { compileArchitecture } from '@autonas/tfjs';
+ * const model = compileArchitecture({ nodes: [
+ *   { id: 'in', op: 'input', params: { shape: [28, 28, 1] }, inputs: [] },
+ *   { id: 'conv', op: 'conv2d', params: { filters: 8, kernelSize: 3, activation: 'relu' }, inputs: ['in'] },
+ *   { id: 'out', op: 'classifier', params: { classes: 10 }, inputs: ['conv'] },
+ * ] }, { seed: 1 });
+ * console.log(model.outputs[0].shape); // [null, 10]
+ * model.dispose();
+ * ```
+ */
+export function compileArchitecture(arch: Architecture, options: CompileOptions = {}): tfl.LayersModel {
+  inferShapes(arch);
+  const order = checkGraph(arch);
+  const seed0 = options.seed ?? 0;
+  let k = 0;
+  const seed = () => (seed0 * 1009 + ++k) % 2147483647;
+  const init = () => tfl.initializers.glorotUniform({ seed: seed() });
+  const outs = new Map<string, tfl.SymbolicTensor>();
+  const inputs: tfl.SymbolicTensor[] = [];
+  for (const n of order) {
+    const xs = n.inputs.map((i) => outs.get(i)!);
+    const x = xs[0]!;
+    const name = layerName(n.id);
+    let y: tfl.SymbolicTensor;
+    switch (n.op) {
+      case 'input':
+        y = tfl.input({ shape: (n.params.shape as number[]).slice(), name });
+        inputs.push(y);
+        break;
+      case 'conv2d':
+        y = tfl.layers.conv2d({
+          name, filters: num(n, 'filters'), kernelSize: num(n, 'kernelSize'), strides: num(n, 'strides', 1),
+          padding: str(n, 'padding', 'same') as 'same' | 'valid', activation: str(n, 'activation', 'linear') as never,
+          useBias: n.params.useBias !== false, kernelInitializer: init(),
+        }).apply(x) as tfl.SymbolicTensor;
+        break;
+      case 'sepconv2d':
+        y = tfl.layers.separableConv2d({
+          name, filters: num(n, 'filters'), kernelSize: num(n, 'kernelSize'), strides: num(n, 'strides', 1),
+          padding: str(n, 'padding', 'same') as 'same' | 'valid', activation: str(n, 'activation', 'linear') as never,
+          useBias: n.params.useBias !== false, depthwiseInitializer: init(), pointwiseInitializer: init(),
+        }).apply(x) as tfl.SymbolicTensor;
+        break;
+      case 'batchnorm':
+        y = tfl.layers.batchNormalization({ name, momentum: num(n, 'momentum', 0.9), epsilon: num(n, 'epsilon', 1e-3) }).apply(x) as tfl.SymbolicTensor;
+        break;
+      case 'activation':
+        y = tfl.layers.activation({ name, activation: str(n, 'fn', 'relu') as never }).apply(x) as tfl.SymbolicTensor;
+        break;
+      case 'maxpool2d':
+      case 'avgpool2d': {
+        const poolSize = num(n, 'poolSize', 2);
+        const cfg = { name, poolSize, strides: num(n, 'strides', poolSize), padding: str(n, 'padding', 'valid') as 'same' | 'valid' };
+        y = (n.op === 'maxpool2d' ? tfl.layers.maxPooling2d(cfg) : tfl.layers.averagePooling2d(cfg)).apply(x) as tfl.SymbolicTensor;
+        break;
+      }
+      case 'globalavgpool2d':
+        y = tfl.layers.globalAveragePooling2d({ name }).apply(x) as tfl.SymbolicTensor;
+        break;
+      case 'dropout':
+        y = tfl.layers.dropout({ name, rate: num(n, 'rate'), seed: seed() }).apply(x) as tfl.SymbolicTensor;
+        break;
+      case 'flatten':
+        y = tfl.layers.flatten({ name }).apply(x) as tfl.SymbolicTensor;
+        break;
+      case 'dense':
+        y = tfl.layers.dense({ name, units: num(n, 'units'), activation: str(n, 'activation', 'linear') as never, kernelInitializer: init() }).apply(x) as tfl.SymbolicTensor;
+        break;
+      case 'add':
+        y = tfl.layers.add({ name }).apply(xs) as tfl.SymbolicTensor;
+        break;
+      case 'concat':
+        y = tfl.layers.concatenate({ name, axis: -1 }).apply(xs) as tfl.SymbolicTensor;
+        break;
+      case 'classifier': {
+        const flat = x.shape.length > 2 ? (tfl.layers.flatten({ name: `${name}_flatten` }).apply(x) as tfl.SymbolicTensor) : x;
+        y = tfl.layers.dense({ name, units: num(n, 'classes'), activation: 'softmax', kernelInitializer: init() }).apply(flat) as tfl.SymbolicTensor;
+        break;
+      }
+      default:
+        throw new InvalidArchitectureError('UNKNOWN_OP', `the tfjs runtime cannot build op "${n.op}" (node "${n.id}")`);
+    }
+    outs.set(n.id, y);
+  }
+  return tfl.model({ inputs, outputs: outs.get(order[order.length - 1]!.id)!, name: options.name ?? 'autonas' });
+}
+
+/** Trainable parameter count of a model. */
+export function trainableParams(model: tfl.LayersModel): number {
+  return model.trainableWeights.reduce((a, w) => a + w.shape.reduce<number>((p, d) => p * (d ?? 1), 1), 0);
+}
+
+export { tf, tfl };
+
+/** A trained model held as an estimate's artifact. */
+export interface ModelArtifact {
+  readonly model: tfl.LayersModel;
+  dispose(): void;
+}

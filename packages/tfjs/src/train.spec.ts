@@ -1,0 +1,73 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Architecture, ArchNode } from '@autonas/core';
+import { loadMnist, type Dataset } from '@autonas/data';
+import { initRuntime } from './backend.js';
+import { compileArchitecture, tf } from './compile.js';
+import { evaluateModel, trainModel } from './train.js';
+
+const node = (id: string, op: string, params: ArchNode['params'], inputs: string[]): ArchNode => ({ id, op, params, inputs });
+const cnn: Architecture = {
+  nodes: [
+    node('in', 'input', { shape: [28, 28, 1] }, []),
+    node('c', 'conv2d', { filters: 8, kernelSize: 3, useBias: false }, ['in']),
+    node('bn', 'batchnorm', {}, ['c']),
+    node('r', 'activation', { fn: 'relu' }, ['bn']),
+    node('p', 'maxpool2d', { poolSize: 2 }, ['r']),
+    node('d', 'dropout', { rate: 0.1 }, ['p']),
+    node('out', 'classifier', { classes: 10 }, ['d']),
+  ],
+};
+
+let train: Dataset;
+let test: Dataset;
+
+describe('trainModel on wasm', () => {
+  beforeAll(async () => {
+    const info = await initRuntime({ backend: 'wasm', log: () => {} });
+    expect(info.backend).toBe('wasm');
+    ({ train, test } = await loadMnist({ trainSize: 1500, testSize: 500 }));
+  });
+
+  it('learns MNIST well above chance, reports epochs, and leaks no tensors', async () => {
+    const before = tf.memory().numTensors;
+    const model = compileArchitecture(cnn, { seed: 1 });
+    const seen: number[] = [];
+    const r = await trainModel(model, train, { epochs: 2, batchSize: 32, validation: test, seed: 1, onEpoch: (m) => seen.push(m.epoch) });
+    expect(seen).toEqual([0, 1]);
+    expect(r.history[1]!.loss).toBeLessThan(r.history[0]!.loss!);
+    expect(r.bestValAccuracy).toBeGreaterThan(0.75);
+    const ev = await evaluateModel(model, test);
+    expect(ev.accuracy).toBeCloseTo(r.bestValAccuracy!, 5);
+    expect(r.samplesPerSecond).toBeGreaterThan(0);
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('is reproducible for a seed', async () => {
+    const run = async () => {
+      const m = compileArchitecture(cnn, { seed: 4 });
+      const r = await trainModel(m, { ...train, x: train.x.subarray(0, 200 * 784), y: train.y.subarray(0, 200), size: 200 }, { epochs: 1, seed: 4 });
+      m.dispose();
+      return r.history[0]!.loss;
+    };
+    expect(await run()).toBe(await run());
+  });
+
+  it('stops at the next batch when aborted', async () => {
+    const model = compileArchitecture(cnn, { seed: 2 });
+    const ctrl = new AbortController();
+    const r = await trainModel(model, train, { epochs: 3, batchSize: 50, signal: ctrl.signal, onBatch: (seen) => seen >= 200 && ctrl.abort() });
+    expect(r.aborted).toBe(true);
+    expect(r.epochs).toBe(1);
+    expect(r.history[0]!.partial).toBe(1);
+    model.dispose();
+  });
+
+  it('rejects data that does not fit the model', async () => {
+    const model = compileArchitecture(cnn);
+    const wrong: Dataset = { ...train, sampleShape: [784] };
+    await expect(trainModel(model, wrong)).rejects.toThrow(/shape/);
+    await expect(trainModel(model, train, { epochs: 0 })).rejects.toThrow(/epochs/);
+    model.dispose();
+  });
+});

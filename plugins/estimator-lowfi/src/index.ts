@@ -1,0 +1,1 @@
+export * from './low-fidelity-estimator.js';
