@@ -7,14 +7,15 @@ import { AutonasError, ImageClassifier, loadMnist, summarize, type TrialRecord }
 export const SEARCH_DEFAULTS = {
   dataset: 'mnist',
   maxTrials: 5,
-  timeLimit: 240,
+  timeLimit: 120,
   strategy: 'random',
   seed: 0,
   out: 'out/mnist',
   epochs: 1,
   trialSamples: 8000,
-  retrainEpochs: 3,
-  retrainTimeLimit: 300,
+  trialValidation: 3000,
+  retrainEpochs: 2,
+  retrainTimeLimit: 360,
 } as const;
 
 const HELP = `autonas search [options]
@@ -30,6 +31,7 @@ accuracy on the held-out test set and saves it.
   --out DIR               where the model and report.json go                [${SEARCH_DEFAULTS.out}]
   --epochs N              epochs per candidate                              [${SEARCH_DEFAULTS.epochs}]
   --trial-samples N       training samples per candidate                    [${SEARCH_DEFAULTS.trialSamples}]
+  --trial-validation N    validation samples that score a candidate         [${SEARCH_DEFAULTS.trialValidation}]
   --retrain-epochs N      epochs of the final retraining                    [${SEARCH_DEFAULTS.retrainEpochs}]
   --retrain-time-limit S  seconds the final retraining may take             [${SEARCH_DEFAULTS.retrainTimeLimit}]
   --train-size N          use only the first N training images              [60000]
@@ -87,7 +89,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
       args: [...rest],
       options: {
         dataset: { type: 'string' }, 'max-trials': { type: 'string' }, 'time-limit': { type: 'string' }, strategy: { type: 'string' },
-        seed: { type: 'string' }, out: { type: 'string' }, epochs: { type: 'string' }, 'trial-samples': { type: 'string' },
+        seed: { type: 'string' }, out: { type: 'string' }, epochs: { type: 'string' }, 'trial-samples': { type: 'string' }, 'trial-validation': { type: 'string' },
         'retrain-epochs': { type: 'string' }, 'retrain-time-limit': { type: 'string' }, 'train-size': { type: 'string' },
         backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
@@ -108,6 +110,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     const seed = intArg('seed', values.seed, SEARCH_DEFAULTS.seed, 0);
     const epochs = intArg('epochs', values.epochs, SEARCH_DEFAULTS.epochs);
     const trialSamples = intArg('trial-samples', values['trial-samples'], SEARCH_DEFAULTS.trialSamples);
+    const trialValidation = intArg('trial-validation', values['trial-validation'], SEARCH_DEFAULTS.trialValidation);
     const retrainEpochs = intArg('retrain-epochs', values['retrain-epochs'], SEARCH_DEFAULTS.retrainEpochs);
     const retrainTimeLimit = numArg('retrain-time-limit', values['retrain-time-limit'], SEARCH_DEFAULTS.retrainTimeLimit);
     const trainSize = intArg('train-size', values['train-size'], 60000);
@@ -116,10 +119,10 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     const t0 = performance.now();
     const { train, test } = await loadMnist({ trainSize: Math.min(trainSize, 60000) });
     io.out(`autonas search: MNIST ${train.size} training images (${Math.round(train.size * 0.2)} held out for validation), ${test.size} test images never seen by the search`);
-    io.out(`budget: at most ${maxTrials} trials or ${timeLimit} s; each trial trains ${epochs} epoch(s) on ${trialSamples} images; strategy ${strategy}, seed ${seed}`);
+    io.out(`budget: at most ${maxTrials} trials or ${timeLimit} s; each trial trains ${epochs} epoch(s) on ${Math.min(trialSamples, train.size - Math.round(train.size * 0.2))} images and is scored on ${Math.min(trialValidation, Math.round(train.size * 0.2))}; strategy ${strategy}, seed ${seed}`);
     const clf = new ImageClassifier({
       maxTrials, timeLimit, seed, backend,
-      estimator: { epochs, maxSamples: trialSamples },
+      estimator: { epochs, maxSamples: trialSamples, validationFraction: Math.min(1, trialValidation / Math.round(train.size * 0.2)) },
       log: (l) => io.out(l),
     });
     try {
@@ -135,7 +138,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
       io.out(`search: ${counted.length} trials in ${result.searchSeconds.toFixed(1)} s (stopped by ${result.stoppedBy}) on the ${result.runtime.backend} backend`);
       io.out(`best:   ${summarize(result.best.architecture)}`);
       io.out(`        validation accuracy ${pct(result.best.score)} (trial ${result.best.id + 1}), ${Math.round(result.best.metrics.params ?? 0).toLocaleString('en-US')} params`);
-      if (result.retrain) io.out(`retrain: ${result.retrain.epochs} epoch(s) on ${result.retrain.samples} images in ${result.retrain.seconds.toFixed(1)} s`);
+      if (result.retrain) io.out(`retrain: ${result.retrain.epochs} epoch(s) on ${result.retrain.samples} images in ${result.retrain.seconds.toFixed(1)} s${result.retrain.stoppedAtTimeLimit ? ' (last epoch cut short by --retrain-time-limit)' : ''}`);
       io.out(`test accuracy: ${pct(testMetrics.accuracy)} (loss ${testMetrics.loss.toFixed(4)}) on ${test.size} MNIST test images`);
       io.out(`model saved to ${out} (model.json + weights.bin; load with tf.loadLayersModel)`);
       io.out(`total time: ${seconds.toFixed(1)} s`);

@@ -63,7 +63,7 @@ export interface FitOptions {
   readonly maxTrials?: number;
   /** Overrides the constructor's `timeLimit` (seconds). */
   readonly timeLimit?: number;
-  /** Retrain the best architecture from scratch on train + validation data. Default true. */
+  /** Retrain the best architecture from scratch on train + validation data (Adam with cosine learning-rate decay). Default true. */
   readonly retrain?: boolean;
   /** Epochs of the final retraining. Default `epochs`. */
   readonly retrainEpochs?: number;
@@ -89,7 +89,16 @@ export interface FitResult {
   readonly stoppedBy: ExperimentResult['stoppedBy'];
   readonly searchSeconds: number;
   /** Present when the best architecture was retrained. */
-  readonly retrain?: { readonly epochs: number; readonly seconds: number; readonly samples: number; readonly history: readonly EpochMetrics[] };
+  readonly retrain?: {
+    /** Epochs run (the last one partial when `stoppedAtTimeLimit`). */
+    readonly epochs: number;
+    readonly seconds: number;
+    /** Training samples (train + validation). */
+    readonly samples: number;
+    readonly history: readonly EpochMetrics[];
+    /** True when `retrainTimeLimit` cut the last epoch short. */
+    readonly stoppedAtTimeLimit: boolean;
+  };
   readonly runtime: RuntimeInfo;
 }
 
@@ -190,9 +199,10 @@ export class ImageClassifier {
       let retrainEpochs = options.retrainEpochs ?? epochs;
       const sps = search.best.metrics.samplesPerSecond;
       if (options.retrainTimeLimit !== undefined && sps && sps > 0) {
-        const fits = Math.floor((options.retrainTimeLimit * sps) / full.size);
+        // Epochs that can start within the limit at the best trial's measured speed; the last one may be cut short.
+        const fits = Math.ceil((options.retrainTimeLimit * sps) / full.size);
         if (fits < retrainEpochs) {
-          log(`retraining: ${retrainEpochs} epochs would take ~${Math.round((retrainEpochs * full.size) / sps)} s at the measured ${Math.round(sps)} samples/s; running ${Math.max(1, fits)} within ${options.retrainTimeLimit} s`);
+          log(`retraining: ${retrainEpochs} epochs would take ~${Math.round((retrainEpochs * full.size) / sps)} s at the measured ${Math.round(sps)} samples/s; running at most ${fits} within ${options.retrainTimeLimit} s`);
           retrainEpochs = Math.max(1, fits);
         }
       }
@@ -205,11 +215,12 @@ export class ImageClassifier {
           epochs: retrainEpochs,
           batchSize: options.batchSize,
           learningRate: this.options.estimator?.learningRate,
+          schedule: 'cosine',
           seed,
           signal: stop.signal,
           onEpoch: (m) => log(`  retrain epoch ${m.epoch + 1}/${retrainEpochs}: loss ${m.loss!.toFixed(4)}, accuracy ${(m.accuracy! * 100).toFixed(2)}%`),
         });
-        retrainInfo = { epochs: r.epochs, seconds: r.seconds, samples: full.size, history: r.history };
+        retrainInfo = { epochs: r.epochs, seconds: r.seconds, samples: full.size, history: r.history, stoppedAtTimeLimit: r.aborted };
       } catch (e) {
         model.dispose();
         throw e;

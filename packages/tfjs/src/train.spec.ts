@@ -53,13 +53,29 @@ describe('trainModel on wasm', () => {
     expect(await run()).toBe(await run());
   });
 
+  it('decays the learning rate along a cosine when asked', async () => {
+    const model = compileArchitecture(cnn, { seed: 3 });
+    const small: Dataset = { ...train, x: train.x.subarray(0, 128 * 784), y: train.y.subarray(0, 128), size: 128 };
+    const lrs: number[] = [];
+    await trainModel(model, small, { epochs: 2, batchSize: 64, learningRate: 0.002, schedule: 'cosine', onBatch: (_s, _l, lr) => lrs.push(lr) });
+    const expected = [0, 1, 2, 3].map((k) => (0.002 * (1 + Math.cos((Math.PI * k) / 4))) / 2);
+    expect(lrs.map((v) => v.toFixed(8))).toEqual(expected.map((v) => v.toFixed(8)));
+    const flat: number[] = [];
+    await trainModel(model, small, { epochs: 1, batchSize: 64, onBatch: (_s, _l, lr) => flat.push(lr) });
+    expect(flat).toEqual([0.001, 0.001]);
+    await expect(trainModel(model, small, { learningRate: 0 })).rejects.toThrow(/learningRate/);
+    model.dispose();
+  });
+
   it('stops at the next batch when aborted', async () => {
     const model = compileArchitecture(cnn, { seed: 2 });
     const ctrl = new AbortController();
-    const r = await trainModel(model, train, { epochs: 3, batchSize: 50, signal: ctrl.signal, onBatch: (seen) => seen >= 200 && ctrl.abort() });
+    const r = await trainModel(model, train, { epochs: 3, batchSize: 50, validation: test, signal: ctrl.signal, onBatch: (seen) => seen >= 200 && ctrl.abort() });
     expect(r.aborted).toBe(true);
     expect(r.epochs).toBe(1);
     expect(r.history[0]!.partial).toBe(1);
+    expect(r.history[0]!.valAccuracy).toBeUndefined(); // a cut-short epoch is not validated
+    expect(r.bestValAccuracy).toBeUndefined();
     model.dispose();
   });
 

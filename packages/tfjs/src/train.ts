@@ -11,6 +11,11 @@ export interface TrainOptions {
   readonly batchSize?: number;
   /** Adam learning rate. Default 0.001. */
   readonly learningRate?: number;
+  /**
+   * Learning-rate schedule over the planned steps (`epochs` × batches): `constant`, or `cosine`
+   * decay from `learningRate` to zero. Default `constant`.
+   */
+  readonly schedule?: 'constant' | 'cosine';
   /** Data for validation metrics, early stopping and best-weight restoring. */
   readonly validation?: Dataset;
   /** Stop when validation accuracy has not improved for this many epochs. Default: off. */
@@ -23,8 +28,8 @@ export interface TrainOptions {
   readonly signal?: AbortSignal;
   /** Called after each epoch. */
   readonly onEpoch?: (metrics: EpochMetrics) => void;
-  /** Called after each batch with the number of samples seen so far in the epoch. */
-  readonly onBatch?: (samplesSeen: number, loss: number) => void;
+  /** Called after each batch with the samples seen so far in the epoch, the batch loss and the learning rate used. */
+  readonly onBatch?: (samplesSeen: number, loss: number, learningRate: number) => void;
 }
 
 /** What {@link trainModel} returns. */
@@ -36,7 +41,7 @@ export interface TrainResult {
   /** True when training ended early because `signal` aborted. */
   readonly aborted: boolean;
   readonly seconds: number;
-  /** Training samples processed per second. */
+  /** Training samples processed per second of training steps (validation time excluded). */
   readonly samplesPerSecond: number;
   /** Best validation accuracy (when there was validation data). */
   readonly bestValAccuracy?: number;
@@ -131,7 +136,11 @@ export async function trainModel(model: tfl.LayersModel, train: Dataset, options
   if (outClasses !== train.numClasses) throw new ConfigurationError('CLASS_MISMATCH', `model has ${outClasses} outputs but the data has ${train.numClasses} classes`);
 
   const rng = new Random(options.seed ?? 0);
-  const optimizer = tf.train.adam(options.learningRate ?? 0.001);
+  const baseLr = options.learningRate ?? 0.001;
+  if (!(baseLr > 0)) throw new ConfigurationError('BAD_LEARNING_RATE', `learningRate must be positive, got ${baseLr}`);
+  const optimizer = tf.train.adam(baseLr);
+  const totalSteps = epochs * Math.ceil(train.size / batchSize);
+  let step = 0;
   const history: EpochMetrics[] = [];
   const restore = options.validation !== undefined && options.restoreBestWeights !== false;
   let best: { acc: number; weights?: tf.Tensor[] } = { acc: -Infinity };
@@ -140,6 +149,7 @@ export async function trainModel(model: tfl.LayersModel, train: Dataset, options
   let samples = 0;
   const t0 = performance.now();
   let lastYield = t0;
+  let trainMs = 0;
   try {
     for (let epoch = 0; epoch < epochs && !aborted; epoch++) {
       const order = Int32Array.from(rng.shuffle(Array.from({ length: train.size }, (_, i) => i)));
@@ -156,7 +166,11 @@ export async function trainModel(model: tfl.LayersModel, train: Dataset, options
           break;
         }
         const to = Math.min(train.size, from + batchSize);
+        const tBatch = performance.now();
         const { x, y } = batchTensors(train, order, from, to);
+        const lr = options.schedule === 'cosine' ? (baseLr * (1 + Math.cos((Math.PI * step) / totalSteps))) / 2 : baseLr;
+        (optimizer as unknown as { learningRate: number }).learningRate = lr;
+        step++;
         let hits: tf.Tensor | undefined;
         const loss = optimizer.minimize(() => {
           const p = model.apply(x, { training: true }) as tf.Tensor2D;
@@ -169,12 +183,14 @@ export async function trainModel(model: tfl.LayersModel, train: Dataset, options
         correct += hv[0]!;
         seen += to - from;
         samples += to - from;
-        options.onBatch?.(seen, lv[0]!);
+        trainMs += performance.now() - tBatch;
+        options.onBatch?.(seen, lv[0]!, lr);
         if (!Number.isFinite(lv[0]!)) throw new ConfigurationError('DIVERGED', `training diverged: loss is ${lv[0]} at epoch ${epoch}; lower the learning rate`);
       }
       if (seen === 0) break;
       const metrics: Record<string, number> = { epoch, loss: lossSum / seen, accuracy: correct / seen };
-      if (options.validation) {
+      // A partial (aborted) epoch is not validated: the caller asked to stop, not to spend more.
+      if (options.validation && !aborted) {
         const v = await evaluateModel(model, options.validation);
         metrics.valLoss = v.loss;
         metrics.valAccuracy = v.accuracy;
@@ -204,7 +220,7 @@ export async function trainModel(model: tfl.LayersModel, train: Dataset, options
     epochs: history.length,
     aborted,
     seconds,
-    samplesPerSecond: samples / Math.max(seconds, 1e-9),
+    samplesPerSecond: samples / Math.max(trainMs / 1000, 1e-9),
     bestValAccuracy: options.validation && Number.isFinite(best.acc) ? best.acc : undefined,
   };
 }
