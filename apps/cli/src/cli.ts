@@ -7,7 +7,7 @@ import { AutonasError, ImageClassifier, loadMnist, summarize, type TrialRecord }
 export const SEARCH_DEFAULTS = {
   dataset: 'mnist',
   maxTrials: 5,
-  timeLimit: 120,
+  timeLimit: 90,
   strategy: 'random',
   seed: 0,
   out: 'out/mnist',
@@ -15,7 +15,7 @@ export const SEARCH_DEFAULTS = {
   trialSamples: 8000,
   trialValidation: 3000,
   retrainEpochs: 2,
-  retrainTimeLimit: 360,
+  retrainTimeLimit: 420,
 } as const;
 
 const HELP = `autonas search [options]
