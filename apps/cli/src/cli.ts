@@ -16,6 +16,7 @@ export const SEARCH_DEFAULTS = {
   trialValidation: 3000,
   retrainEpochs: 2,
   retrainTimeLimit: 420,
+  retrainLearningRate: 0.001,
 } as const;
 
 const HELP = `autonas search [options]
@@ -34,6 +35,7 @@ accuracy on the held-out test set and saves it.
   --trial-validation N    validation samples that score a candidate         [${SEARCH_DEFAULTS.trialValidation}]
   --retrain-epochs N      epochs of the final retraining                    [${SEARCH_DEFAULTS.retrainEpochs}]
   --retrain-time-limit S  seconds the final retraining may take             [${SEARCH_DEFAULTS.retrainTimeLimit}]
+  --retrain-lr X          Adam learning rate of the retraining (cosine)     [${SEARCH_DEFAULTS.retrainLearningRate}]
   --train-size N          use only the first N training images              [60000]
   --backend NAME          force a backend: tensorflow, wasm, cpu            [auto]
   -h, --help              this text
@@ -90,7 +92,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
       options: {
         dataset: { type: 'string' }, 'max-trials': { type: 'string' }, 'time-limit': { type: 'string' }, strategy: { type: 'string' },
         seed: { type: 'string' }, out: { type: 'string' }, epochs: { type: 'string' }, 'trial-samples': { type: 'string' }, 'trial-validation': { type: 'string' },
-        'retrain-epochs': { type: 'string' }, 'retrain-time-limit': { type: 'string' }, 'train-size': { type: 'string' },
+        'retrain-epochs': { type: 'string' }, 'retrain-time-limit': { type: 'string' }, 'retrain-lr': { type: 'string' }, 'train-size': { type: 'string' },
         backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -113,6 +115,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     const trialValidation = intArg('trial-validation', values['trial-validation'], SEARCH_DEFAULTS.trialValidation);
     const retrainEpochs = intArg('retrain-epochs', values['retrain-epochs'], SEARCH_DEFAULTS.retrainEpochs);
     const retrainTimeLimit = numArg('retrain-time-limit', values['retrain-time-limit'], SEARCH_DEFAULTS.retrainTimeLimit);
+    const retrainLearningRate = numArg('retrain-lr', values['retrain-lr'], SEARCH_DEFAULTS.retrainLearningRate);
     const trainSize = intArg('train-size', values['train-size'], 60000);
     const out = path.resolve(values.out ?? SEARCH_DEFAULTS.out);
 
@@ -127,7 +130,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     });
     try {
       const result = await clf.fit(train.x, train.y, {
-        sampleShape: train.sampleShape, epochs, retrainEpochs, retrainTimeLimit,
+        sampleShape: train.sampleShape, epochs, retrainEpochs, retrainTimeLimit, retrainLearningRate,
         onTrialEnd: (t) => io.out(trialLine(t)),
       });
       const testMetrics = await clf.evaluate(test.x, test.y, { sampleShape: test.sampleShape });

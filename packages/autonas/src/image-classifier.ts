@@ -72,6 +72,8 @@ export interface FitOptions {
    * speed says they would not fit, and training stops at the limit. Default: none.
    */
   readonly retrainTimeLimit?: number;
+  /** Adam learning rate of the final retraining (decayed along a cosine). Default: the estimator's, else 0.001. */
+  readonly retrainLearningRate?: number;
   /** Default 64. */
   readonly batchSize?: number;
   /** Sample shape when `x` is a flat array, e.g. `[28, 28, 1]`. */
@@ -214,7 +216,7 @@ export class ImageClassifier {
         const r = await trainModel(model, full, {
           epochs: retrainEpochs,
           batchSize: options.batchSize,
-          learningRate: this.options.estimator?.learningRate,
+          learningRate: options.retrainLearningRate ?? this.options.estimator?.learningRate,
           schedule: 'cosine',
           seed,
           signal: stop.signal,
