@@ -13,20 +13,8 @@ import {
   type Dataset,
   type TensorLike,
 } from './dataset.js';
+import { expectDataError } from './expect-data-error.test-util.js';
 
-function expectDataError(fn: () => unknown, code: string, ...fragments: (string | RegExp)[]): DataError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(DataError);
-  const err = caught as DataError;
-  expect(err.code).toBe(code);
-  for (const f of fragments) expect(err.message).toMatch(f);
-  return err;
-}
 
 /** A minimal stand-in for a tf.Tensor. */
 function fakeTensor(shape: number[], values: ArrayLike<number>): TensorLike {

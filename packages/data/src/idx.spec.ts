@@ -1,20 +1,8 @@
 import { DataError } from '@autonas/core';
 import { describe, expect, it } from 'vitest';
 import { encodeIdx, parseIdx, parseIdxHeader, type IdxDType } from './idx.js';
+import { expectDataError } from './expect-data-error.test-util.js';
 
-function expectDataError(fn: () => unknown, code: string, ...fragments: (string | RegExp)[]): DataError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(DataError);
-  const err = caught as DataError;
-  expect(err.code).toBe(code);
-  for (const f of fragments) expect(err.message).toMatch(f);
-  return err;
-}
 
 const SAMPLES: Record<IdxDType, number[]> = {
   uint8: [0, 1, 127, 128, 255, 42],

@@ -15,21 +15,9 @@ import type { Architecture } from '@autonas/core';
 import { compileArchitecture } from '../compile.js';
 import { mergeTransposeAxes } from './kernel-calls.js';
 import { copySlice } from './memory.js';
+import { ABS, REL, worstViolation } from './tolerance.test-util.js';
 
 /** |a − e| ≤ ABS + REL·|e| elementwise. */
-const ABS = 1e-4;
-const REL = 1e-4;
-
-function worstViolation(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let worst = 0;
-  for (let i = 0; i < actual.length; i++) {
-    if (Object.is(actual[i], expected[i]) || actual[i] === expected[i]) continue; // also NaN, ±Infinity
-    const err = Math.abs(actual[i]! - expected[i]!) / (ABS + REL * Math.abs(expected[i]!));
-    if (!(err <= worst)) worst = Number.isNaN(err) ? Infinity : err;
-  }
-  return worst; // ≤ 1 means within tolerance
-}
 
 type Values = { values: Float32Array | Int32Array | Uint8Array; shape: number[]; dtype: string };
 

@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { RuntimeError } from '@autonas/core';
 import { isKernelReplaced, registerWasmTrainingKernels, restoreWasmKernels, WASM_TRAINING_KERNELS } from './index.js';
+import { ABS, REL, worstViolation } from './tolerance.test-util.js';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -24,19 +25,6 @@ const SIZES: Array<[number, number]> = [
 const BATCHES = [1, 3] as const;
 const CHANNELS = 3;
 
-/** |a − e| ≤ ABS + REL·|e| elementwise. */
-const ABS = 1e-4;
-const REL = 1e-4;
-
-function worstViolation(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let worst = 0;
-  for (let i = 0; i < actual.length; i++) {
-    const err = Math.abs(actual[i]! - expected[i]!) / (ABS + REL * Math.abs(expected[i]!));
-    if (!(err <= worst)) worst = Number.isNaN(err) ? Infinity : err;
-  }
-  return worst; // ≤ 1 means within tolerance
-}
 
 interface Case {
   stride: number;
