@@ -16,6 +16,7 @@ import { compileArchitecture } from '../compile.js';
 import { mergeTransposeAxes } from './kernel-calls.js';
 import { copySlice } from './memory.js';
 import { ABS, REL, worstViolation } from './tolerance.test-util.js';
+import { defaultArchitecture } from './measure-throughput.js';
 
 /** |a − e| ≤ ABS + REL·|e| elementwise. */
 
@@ -451,27 +452,8 @@ describe('Identity, Cast and Slice', () => {
 describe('the default network of the search space', () => {
   it('gives the same loss and weight gradients on wasm as on cpu (training mode: batch norm, dropout)', async () => {
     await tf.setBackend('wasm');
-    const node = (id: string, op: string, params: Record<string, unknown>, prev?: string) => ({ id, op, params, inputs: prev ? [prev] : [] });
-    const arch = {
-      nodes: [
-        node('in', 'input', { shape: [12, 12, 1] }),
-        node('c1', 'conv2d', { filters: 32, kernelSize: 3, padding: 'same', activation: 'linear', useBias: false }, 'in'),
-        node('bn1', 'batchnorm', {}, 'c1'),
-        node('r1', 'activation', { fn: 'relu' }, 'bn1'),
-        node('p1', 'maxpool2d', { poolSize: 2 }, 'r1'),
-        node('d1', 'dropout', { rate: 0.25 }, 'p1'),
-        node('c2', 'conv2d', { filters: 64, kernelSize: 3, padding: 'same', activation: 'linear', useBias: false }, 'd1'),
-        node('bn2', 'batchnorm', {}, 'c2'),
-        node('r2', 'activation', { fn: 'relu' }, 'bn2'),
-        node('p2', 'maxpool2d', { poolSize: 2 }, 'r2'),
-        node('d2', 'dropout', { rate: 0.25 }, 'p2'),
-        node('f', 'flatten', {}, 'd2'),
-        node('fc', 'dense', { units: 128, activation: 'relu' }, 'f'),
-        node('d3', 'dropout', { rate: 0.5 }, 'fc'),
-        node('out', 'classifier', { classes: 10 }, 'd3'),
-      ],
-    };
-    const model = compileArchitecture(arch as unknown as Architecture, { seed: 3 });
+    const arch = defaultArchitecture([12, 12, 1]);
+    const model = compileArchitecture(arch, { seed: 3 });
     const x = tf.randomUniform([16, 12, 12, 1], 0, 1, 'float32', 40);
     const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5], 'int32'), 10);
     await expectSameOnWasmAndCpu('default network', () => {

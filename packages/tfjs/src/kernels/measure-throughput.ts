@@ -81,12 +81,12 @@ export function installKernelSetup(setup: KernelSetup): void {
   registerWasmTrainingKernels(setup.options);
 }
 
-/** The default network of the search space, for 28×28×1 images and 10 classes. */
-export function defaultArchitecture(): Architecture {
+/** The default network of the search space, for 10 classes and images of `inputShape` (default 28×28×1). */
+export function defaultArchitecture(inputShape: readonly [number, number, number] = [28, 28, 1]): Architecture {
   const node = (id: string, op: string, params: Record<string, unknown>, prev?: string) => ({ id, op, params, inputs: prev ? [prev] : [] });
   return {
     nodes: [
-      node('in', 'input', { shape: [28, 28, 1] }),
+      node('in', 'input', { shape: [...inputShape] }),
       node('conv1', 'conv2d', { filters: 32, kernelSize: 3, padding: 'same', activation: 'linear', useBias: false }, 'in'),
       node('bn1', 'batchnorm', {}, 'conv1'),
       node('relu1', 'activation', { fn: 'relu' }, 'bn1'),
