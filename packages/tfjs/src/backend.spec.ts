@@ -248,3 +248,16 @@ describe('initRuntime with simulated packages (module loader)', () => {
     expect((await initRuntime({ log: () => {} })).backend).toBe('wasm');
   });
 });
+
+describe('ensureRuntime', () => {
+  it('keeps the backend the user chose instead of re-selecting the best one', async () => {
+    const { ensureRuntime, initRuntime: init } = await import('./backend.js');
+    const tfc = await import('@tensorflow/tfjs-core');
+    await init({ backend: 'cpu', log: () => {} });
+    expect((await ensureRuntime()).backend).toBe('cpu');
+    expect(tfc.getBackend()).toBe('cpu');
+    await init({ backend: 'wasm', log: () => {} });
+    expect((await ensureRuntime()).backend).toBe('wasm');
+    expect(tfc.getBackend()).toBe('wasm');
+  });
+});

@@ -70,6 +70,8 @@ let loader: ModuleLoader = defaultLoader;
 const memo = new Map<BackendRequest, RuntimeInfo>();
 /** The last selection logged, `backend from source`. */
 let lastLogged: string | undefined;
+/** The runtime most recently selected or re-activated by {@link initRuntime}. */
+let active: RuntimeInfo | undefined;
 /** Serialises calls, so that concurrent ones do not interleave `tf.setBackend`. */
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -111,6 +113,7 @@ export function setModuleLoader(moduleLoader?: ModuleLoader): void {
 export function resetRuntime(): void {
   memo.clear();
   lastLogged = undefined;
+  active = undefined;
 }
 
 /**
@@ -162,6 +165,7 @@ async function select(options: InitRuntimeOptions): Promise<RuntimeInfo> {
       }
       await tf.ready();
     }
+    active = known;
     return known;
   }
 
@@ -181,6 +185,7 @@ async function select(options: InitRuntimeOptions): Promise<RuntimeInfo> {
       reason: Object.freeze(request === 'auto' ? reasons : [...reasons, `'${request}' requested by ${origin}`]),
     });
     memo.set(request, info);
+    active = info;
     const chosen = `${info.backend} from ${info.source}`;
     if (chosen !== lastLogged) {
       lastLogged = chosen;
@@ -287,4 +292,22 @@ function isModuleNotFound(e: unknown, specifier: string): boolean {
 
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * The runtime already chosen by {@link initRuntime} when it is still the active backend;
+ * otherwise selects one as `initRuntime()` would. Library code (estimators, strategies) calls this
+ * so that it never overrides a backend the user asked for.
+ *
+ * @example
+ * ```ts
+ * import { ensureRuntime, initRuntime } from '@autonas/tfjs';
+ * await initRuntime({ backend: 'cpu' });
+ * const info = await ensureRuntime(); // still cpu
+ * ```
+ */
+export async function ensureRuntime(): Promise<RuntimeInfo> {
+  await queue;
+  if (active !== undefined && tf.getBackend() === active.backend) return active;
+  return initRuntime();
 }

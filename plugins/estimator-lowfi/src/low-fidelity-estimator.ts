@@ -9,7 +9,7 @@ import {
   type EstimateContext,
 } from '@autonas/core';
 import { SearchData, subset, type Dataset } from '@autonas/data';
-import { compileArchitecture, initRuntime, trainableParams, trainModel, type ModelArtifact } from '@autonas/tfjs';
+import { compileArchitecture, ensureRuntime, trainableParams, trainModel, type ModelArtifact } from '@autonas/tfjs';
 
 /** Options of {@link LowFidelityEstimator}. */
 export interface LowFidelityOptions {
@@ -66,7 +66,7 @@ export class LowFidelityEstimator implements PerformanceEstimator {
   }
 
   async estimate(arch: Architecture, ctx: EstimateContext): Promise<Estimate> {
-    await initRuntime();
+    await ensureRuntime();
     const model = compileArchitecture(arch, { seed: ctx.seed });
     try {
       const result = await trainModel(model, this.train, {
