@@ -8,8 +8,9 @@ import { InvalidArchitectureError } from './errors.js';
  * | op | params | output |
  * |---|---|---|
  * | `input` | `shape: number[]` | `shape` |
- * | `conv2d` | `filters, kernelSize, strides = 1, padding = 'same', activation = 'linear', useBias = true` | conv output |
+ * | `conv2d` | `filters, kernelSize, strides = 1, padding = 'same', dilationRate = 1, activation = 'linear', useBias = true` | conv output |
  * | `sepconv2d` | as `conv2d` (depthwise then pointwise) | conv output |
+ * | `depthwiseconv2d` | `kernelSize, strides = 1, padding = 'same', dilationRate = 1, depthMultiplier = 1, activation = 'linear', useBias = true` | channels × `depthMultiplier` |
  * | `batchnorm` | `momentum = 0.9` (of the moving statistics), `epsilon = 0.001` | same |
  * | `activation` | `fn: 'relu' \| 'tanh' \| 'sigmoid' \| 'elu' \| 'linear'` | same |
  * | `maxpool2d`, `avgpool2d` | `poolSize = 2, strides = poolSize, padding = 'valid'` | pooled |
@@ -22,7 +23,7 @@ import { InvalidArchitectureError } from './errors.js';
  * | `classifier` | `classes` (dense + softmax; flattens its input first if needed) | `[classes]` |
  */
 export const STANDARD_OPS = [
-  'input', 'conv2d', 'sepconv2d', 'batchnorm', 'activation', 'maxpool2d', 'avgpool2d', 'globalavgpool2d',
+  'input', 'conv2d', 'sepconv2d', 'depthwiseconv2d', 'batchnorm', 'activation', 'maxpool2d', 'avgpool2d', 'globalavgpool2d',
   'dropout', 'flatten', 'dense', 'add', 'concat', 'classifier',
 ] as const;
 
@@ -94,14 +95,20 @@ export function inferShapes(arch: Architecture): ShapeInfo {
         break;
       }
       case 'conv2d':
-      case 'sepconv2d': {
+      case 'sepconv2d':
+      case 'depthwiseconv2d': {
         const [h, w, c] = image(n, x);
-        const f = num(n, 'filters'), k = num(n, 'kernelSize'), st = num(n, 'strides', 1);
+        const k = num(n, 'kernelSize'), st = num(n, 'strides', 1), d = num(n, 'dilationRate', 1);
+        if (!(Number.isInteger(d) && d >= 1)) throw new InvalidArchitectureError('BAD_PARAM', `node "${n.id}" (${n.op}) needs an integer dilationRate >= 1, got ${d}`);
+        if (d > 1 && st > 1) throw new InvalidArchitectureError('BAD_PARAM', `node "${n.id}" (${n.op}) cannot combine dilationRate ${d} with strides ${st}`);
+        const f = n.op === 'depthwiseconv2d' ? c * num(n, 'depthMultiplier', 1) : num(n, 'filters');
         const pad = String(n.params.padding ?? 'same');
-        out = [convOut(h, k, st, pad), convOut(w, k, st, pad), f];
+        const ke = k + (k - 1) * (d - 1);
+        out = [convOut(h, ke, st, pad), convOut(w, ke, st, pad), f];
         const bias = n.params.useBias === false ? 0 : f;
-        p = n.op === 'conv2d' ? k * k * c * f + bias : k * k * c + c * f + bias;
-        macs += out[0]! * out[1]! * (n.op === 'conv2d' ? k * k * c * f : k * k * c + c * f);
+        const weights = n.op === 'conv2d' ? k * k * c * f : n.op === 'sepconv2d' ? k * k * c + c * f : k * k * f;
+        p = weights + bias;
+        macs += out[0]! * out[1]! * weights;
         break;
       }
       case 'batchnorm':

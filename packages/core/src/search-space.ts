@@ -43,6 +43,11 @@ export interface SearchSpace {
   sample(rng: Random): Architecture;
   /** A valid architecture that differs from `arch` in one decision. */
   mutate(arch: Architecture, rng: Random): Architecture;
+  /**
+   * A valid child mixing two parents of this space (for example each decision taken from one
+   * parent at random). Optional: strategies that recombine skip it when a space has none.
+   */
+  crossover?(a: Architecture, b: Architecture, rng: Random): Architecture;
   /** Whether `arch` belongs to this space and can be built; reasons name what is wrong. */
   validate(arch: Architecture): ValidationResult;
   /** The known-good default architecture (Auto-Keras's first trial), if the space has one. */

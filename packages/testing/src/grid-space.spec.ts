@@ -30,6 +30,22 @@ describe('GridSpace', () => {
     expect(() => new GridSpace({ a: [] })).toThrow(ConfigurationError);
     expect(() => new GridSpace({ a: [1] }).mutate(new GridSpace({ a: [1] }).defaultArchitecture(), rng)).toThrow(/one choice/);
   });
+
+
+  it('crosses two parents into a valid child whose every decision comes from one of them', () => {
+    const space = new GridSpace({ a: [1, 2, 3], b: [4, 5], c: [6, 7] });
+    const rng = new Random(3);
+    const p1 = space.build({ 'grid/a': 1, 'grid/b': 4, 'grid/c': 6 });
+    const p2 = space.build({ 'grid/a': 3, 'grid/b': 5, 'grid/c': 7 });
+    const kids = new Set<string>();
+    for (let i = 0; i < 50; i++) {
+      const kid = space.crossover(p1, p2, rng);
+      expect(space.validate(kid).valid).toBe(true);
+      for (const k of Object.keys(kid.decisions!)) expect([p1.decisions![k], p2.decisions![k]]).toContain(kid.decisions![k]);
+      kids.add(architectureHash(kid));
+    }
+    expect(kids.size).toBe(8);
+  });
 });
 
 describe('FunctionEstimator', () => {

@@ -70,6 +70,10 @@ export class GridSpace implements SearchSpace {
     return this.build({ ...arch.decisions, [d.name]: rng.choice(d.choices.filter((c) => c !== cur)) });
   }
 
+  crossover(a: Architecture, b: Architecture, rng: Random): Architecture {
+    return this.build(Object.fromEntries(this.list.map((d) => [d.name, (rng.next() < 0.5 ? a : b).decisions?.[d.name] ?? d.default!])));
+  }
+
   validate(arch: Architecture): ValidationResult {
     if (arch.space !== this.name || !arch.decisions) return { valid: false, reasons: [`not an architecture of ${this.name}`] };
     try {

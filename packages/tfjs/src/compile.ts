@@ -54,16 +54,23 @@ export function compileArchitecture(arch: Architecture, options: CompileOptions 
         break;
       case 'conv2d':
         y = tfl.layers.conv2d({
-          name, filters: num(n, 'filters'), kernelSize: num(n, 'kernelSize'), strides: num(n, 'strides', 1),
+          name, filters: num(n, 'filters'), kernelSize: num(n, 'kernelSize'), strides: num(n, 'strides', 1), dilationRate: num(n, 'dilationRate', 1),
           padding: str(n, 'padding', 'same') as 'same' | 'valid', activation: str(n, 'activation', 'linear') as never,
           useBias: n.params.useBias !== false, kernelInitializer: init(),
         }).apply(x) as tfl.SymbolicTensor;
         break;
       case 'sepconv2d':
         y = tfl.layers.separableConv2d({
-          name, filters: num(n, 'filters'), kernelSize: num(n, 'kernelSize'), strides: num(n, 'strides', 1),
+          name, filters: num(n, 'filters'), kernelSize: num(n, 'kernelSize'), strides: num(n, 'strides', 1), dilationRate: num(n, 'dilationRate', 1),
           padding: str(n, 'padding', 'same') as 'same' | 'valid', activation: str(n, 'activation', 'linear') as never,
           useBias: n.params.useBias !== false, depthwiseInitializer: init(), pointwiseInitializer: init(),
+        }).apply(x) as tfl.SymbolicTensor;
+        break;
+      case 'depthwiseconv2d':
+        y = tfl.layers.depthwiseConv2d({
+          name, kernelSize: num(n, 'kernelSize'), strides: num(n, 'strides', 1), dilationRate: num(n, 'dilationRate', 1),
+          depthMultiplier: num(n, 'depthMultiplier', 1), padding: str(n, 'padding', 'same') as 'same' | 'valid',
+          activation: str(n, 'activation', 'linear') as never, useBias: n.params.useBias !== false, depthwiseInitializer: init(),
         }).apply(x) as tfl.SymbolicTensor;
         break;
       case 'batchnorm':
