@@ -1,1 +1,3 @@
-export {};
+export * from './tabular-estimator.js';
+export * from './nas-bench-macro-space.js';
+export * from './nas-bench-macro.js';
