@@ -1,1 +1,2 @@
-export {};
+export * from './strategies.js';
+export { runBench } from './cli.js';

@@ -133,13 +133,20 @@ export function canonicalForm(arch: Architecture): string {
   const depth = new Array<number>(n).fill(0);
   for (let i = 0; i < n; i++) for (const j of ins[i]!) depth[i] = Math.max(depth[i]!, depth[j]! + 1);
   let labels = topo.map((node) => fastHash(`${node.op}|${canonicalJson(node.params)}`));
-  for (let round = 0; round < Math.min(n, 8); round++) {
+  // Refine until the partition of nodes by label stops splitting (at most 8 rounds): the count
+  // of distinct labels is isomorphism-invariant, so the stopping round is too.
+  let classes = new Set(labels).size;
+  for (let round = 0; round < Math.min(n, 8) && classes < n; round++) {
+    const prev = labels;
     labels = topo.map((node, i) => {
-      const inL = ins[i]!.map((j) => labels[j]!);
+      const inL = ins[i]!.map((j) => prev[j]!);
       if (COMMUTATIVE.has(node.op)) inL.sort();
-      const outL = outs[i]!.map((j) => labels[j]!).sort();
-      return fastHash(`${labels[i]}<${inL.join(',')}>${outL.join(',')}`);
+      const outL = outs[i]!.map((j) => prev[j]!).sort();
+      return fastHash(`${prev[i]}<${inL.join(',')}>${outL.join(',')}`);
     });
+    const next = new Set(labels).size;
+    if (next === classes) break;
+    classes = next;
   }
   const order = topo.map((_, i) => i).sort((a, b) => depth[a]! - depth[b]! || (labels[a]! < labels[b]! ? -1 : labels[a]! > labels[b]! ? 1 : 0));
   const pos = new Map(order.map((orig, p) => [orig, p]));

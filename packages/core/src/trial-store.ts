@@ -26,32 +26,49 @@ export interface TrialStore {
   best(): TrialRecord | undefined;
   saveStrategyState(state: unknown): void;
   loadStrategyState(): unknown;
+  /**
+   * Saves a small piece of experiment metadata (budget spent, options, the best model's
+   * location) under `key`. Optional: a store without it cannot carry a time budget across a
+   * resume.
+   */
+  saveMeta?(key: string, value: unknown): void;
+  /** The metadata saved under `key`, or `undefined`. */
+  loadMeta?(key: string): unknown;
+  /** Releases the store's resources (a database connection). Optional. */
+  close?(): void;
 }
 
-/** A {@link TrialStore} in memory; records are deep-copied in and out so callers cannot corrupt them. */
+/**
+ * A {@link TrialStore} in memory. Records are copied in and handed out frozen, so callers cannot
+ * corrupt them (spread a record to change a copy).
+ */
 export class InMemoryTrialStore implements TrialStore {
   private readonly byId = new Map<number, TrialRecord>();
+  private snapshot: readonly TrialRecord[] | undefined;
   private strategyState: string | undefined;
+  private readonly meta = new Map<string, unknown>();
 
   put(trial: TrialRecord): void {
-    this.byId.set(trial.id, structuredClone(trial));
+    this.byId.set(trial.id, deepFreeze(structuredClone(trial)));
+    this.snapshot = undefined;
   }
   get(id: number): TrialRecord | undefined {
-    const t = this.byId.get(id);
-    return t && structuredClone(t);
+    return this.byId.get(id);
   }
   trials(): readonly TrialRecord[] {
-    return [...this.byId.values()].sort((a, b) => a.id - b.id).map((t) => structuredClone(t));
+    // One frozen copy per change: strategies read the history on every proposal.
+    this.snapshot ??= Object.freeze([...this.byId.values()].sort((a, b) => a.id - b.id));
+    return this.snapshot;
   }
   findByHash(hash: string): TrialRecord | undefined {
     let found: TrialRecord | undefined;
     for (const t of this.byId.values()) if (t.hash === hash && t.status === 'completed') found = t;
-    return found && structuredClone(found);
+    return found;
   }
   best(): TrialRecord | undefined {
     let best: TrialRecord | undefined;
     for (const t of this.byId.values()) if (t.status !== 'running') best = betterTrial(best, t);
-    return best && best.score !== undefined ? structuredClone(best) : undefined;
+    return best && best.score !== undefined ? best : undefined;
   }
   saveStrategyState(state: unknown): void {
     this.strategyState = JSON.stringify(state);
@@ -59,4 +76,18 @@ export class InMemoryTrialStore implements TrialStore {
   loadStrategyState(): unknown {
     return this.strategyState === undefined ? undefined : JSON.parse(this.strategyState);
   }
+  saveMeta(key: string, value: unknown): void {
+    this.meta.set(key, structuredClone(value));
+  }
+  loadMeta(key: string): unknown {
+    return structuredClone(this.meta.get(key));
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
