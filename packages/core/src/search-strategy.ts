@@ -65,6 +65,8 @@ export abstract class AskTellStrategy implements SearchStrategy {
           exhausted = true;
           break;
         }
+        // The budget may have run out while the strategy was thinking.
+        if (!engine.canSubmit()) break;
         const p: Promise<void> = engine.submit(arch).then((trial) => {
           inFlight.delete(p);
           this.tell(trial);

@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RandomStrategy } from '@autonas/strategy-random';
+import { runBench } from './cli.js';
+import { findOptunaPython, formatStrategyTable, runStrategyBenchmark } from './strategies.js';
+
+const OPTIMUM = 93.1267;
+
+describe('strategy benchmark', () => {
+  it('summarises best-so-far curves per seed against the optimum', async () => {
+    const result = await runStrategyBenchmark({ strategies: [{ name: 'random', create: (seed) => new RandomStrategy({ seed }) }], seeds: 3, queries: 30, optuna: false });
+    const [s] = result.strategies;
+    expect(result.checkpoints).toEqual([25]);
+    expect(s!.runs).toHaveLength(3);
+    for (const r of s!.runs) {
+      expect(r.curve).toHaveLength(30);
+      for (let i = 1; i < r.curve.length; i++) expect(r.curve[i]).toBeGreaterThanOrEqual(r.curve[i - 1]!);
+      expect(r.curve[29]).toBeLessThanOrEqual(result.optimum);
+    }
+    expect(result.optimum).toBeCloseTo(OPTIMUM, 4);
+    const at25 = s!.runs.map((r) => r.curve[24]!);
+    expect(s!.at[25]!.mean).toBeCloseTo(at25.reduce((a, b) => a + b) / 3, 9);
+    expect(s!.at[25]!.regret).toBeCloseTo(result.optimum - s!.at[25]!.mean, 9);
+    // 25 random networks of NAS-Bench-Macro: better than its median (90.99) but short of the optimum.
+    expect(s!.at[25]!.mean).toBeGreaterThan(90.99);
+    expect(s!.at[25]!.regret).toBeGreaterThan(0);
+    const table = formatStrategyTable(result);
+    expect(table).toMatch(/best@25/);
+    expect(table).toMatch(/^random\s+\d+\.\d\d ± \d\.\d\d/m);
+  }, 60_000);
+
+  it.skipIf(!findOptunaPython())('runs Optuna\'s samplers on the same data in the same run', async () => {
+    const result = await runStrategyBenchmark({ strategies: [], seeds: 2, queries: 25, optuna: true });
+    expect(result.strategies.map((s) => s.name.split(' ')[0])).toEqual(['optuna-tpe', 'optuna-random']);
+    for (const s of result.strategies) for (const r of s.runs) expect(r.curve).toHaveLength(25);
+  }, 120_000);
+
+  it('the command writes JSON beside the table and refuses bad arguments', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (s: string) => out.push(s), err: (s: string) => err.push(s) };
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-')), 'r.json');
+    expect(await runBench(['strategies', '--seeds', '2', '--queries', '25', '--only', 'random', '--no-optuna', '--out', file], io)).toBe(0);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).strategies[0].name).toBe('random');
+    expect(out.join('\n')).toMatch(/random/);
+    expect(await runBench(['strategies', '--seeds', '0'], io)).toBe(2);
+    expect(await runBench(['strategies', '--only', 'nope'], io)).toBe(2);
+    expect(await runBench(['nope'], io)).toBe(2);
+    expect(err.join('\n')).toMatch(/--seeds must be a positive integer[\s\S]*unknown strategies: nope[\s\S]*unknown benchmark "nope"/);
+  }, 60_000);
+});
