@@ -181,6 +181,20 @@ describe('BatchMatMul / _FusedMatMul with transposed operands match cpu', () => 
     tf.dispose([x, y]);
   });
 
+  it('a tensor multiplied as a right-hand operand under two shapes sharing its data (wasm packs by data id)', async () => {
+    const k = tf.randomNormal([64, 128], 0, 1, 'float32', 9);
+    const a = tf.randomNormal([64, 1], 0, 1, 'float32', 10);
+    const v = tf.randomNormal([1, 128], 0, 1, 'float32', 11);
+    await expectSameOnWasmAndCpu('aliased right operand', () => {
+      const first = tf.matMul(k, tf.reshape(v, [128, 1]));
+      const second = tf.matMul(a, v);
+      const third = tf.matMul(k, tf.reshape(v, [128, 1]));
+      const fused = tf.fused.matMul({ a: a as tf.Tensor2D, b: v as tf.Tensor2D, activation: 'relu' });
+      return [first, second, third, fused];
+    });
+    tf.dispose([k, a, v]);
+  });
+
   it('dense layers: tf.grads of matMul and of fused matMul with bias and relu', async () => {
     const x = tf.randomNormal([32, 200], 0, 1, 'float32', 5);
     const w = tf.randomNormal([200, 48], 0, 0.1, 'float32', 6);

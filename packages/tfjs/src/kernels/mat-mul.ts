@@ -1,5 +1,5 @@
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { composeKernels } from './kernel-calls.js';
+import { composeKernels, type KernelCalls } from './kernel-calls.js';
 
 /**
  * Below this many multiply-adds (M·K·N) the wasm kernel's own transposed path is as fast as an
@@ -51,6 +51,28 @@ function swapIsCheaper(a: TensorInfo, b: TensorInfo, transposeA: boolean, transp
   const swapped = (transposeB ? 0 : TRANSPOSE_NS * sizeB) + (transposeA ? 0 : TRANSPOSE_NS * sizeA) + PACK_NS * sizeA + TRANSPOSE_NS * m * n;
   return swapped < 0.8 * direct;
 }
+/**
+ * The shape (and transposition) with which each data id was first multiplied as a right-hand
+ * operand. tfjs-backend-wasm 4.22 caches XNNPACK's packed right-hand operand by data id, not by
+ * shape: a tensor multiplied once as `[128, 1]` and later, through a reshape sharing its data, as
+ * `[1, 128]` gets the first packing, and the second product is garbage or NaN (seen in an RL
+ * controller's gradients). Such an operand is copied to fresh data first.
+ */
+const rightOperandShapes = new WeakMap<object, string>();
+
+/** Whether `b`'s data was already packed as a right-hand operand of another shape. */
+function packedWithAnotherShape(b: TensorInfo, transposeB: boolean): boolean {
+  const signature = `${b.shape.join('x')}${transposeB ? 'T' : ''}`;
+  const prior = rightOperandShapes.get(b.dataId);
+  if (prior === undefined) rightOperandShapes.set(b.dataId, signature);
+  return prior !== undefined && prior !== signature;
+}
+
+/** A copy of `x` in fresh data (the wasm `Identity` of our fast paths shares data, a product does not). */
+function freshCopy(k: KernelCalls, x: TensorInfo): TensorInfo {
+  return k.run('Multiply', { a: x, b: k.fill([], 1) }, {});
+}
+
 /** The permutation swapping the last two axes of a tensor of rank `rank`. */
 function swapLastTwo(rank: number): number[] {
   const perm = Array.from({ length: rank }, (_, i) => i);
@@ -76,19 +98,24 @@ export function explicitTransposeMatMul(kernelName: string, backendName: string,
     const b = inputs['b'] as TensorInfo;
     const transposeA = (attrs as { transposeA?: boolean } | undefined)?.transposeA === true;
     const transposeB = (attrs as { transposeB?: boolean } | undefined)?.transposeB === true;
-    if (!worthTransposing(a, b, transposeA, transposeB)) return original(args);
+    if (!worthTransposing(a, b, transposeA, transposeB)) {
+      if (b.dtype !== 'float32' || !packedWithAnotherShape(b, transposeB)) return original(args);
+      return composeKernels(backend, backendName, kernelName, (k) => k.call(original, { ...inputs, b: freshCopy(k, b) }, attrs ?? {}, kernelName));
+    }
     const plain = { ...attrs, transposeA: false, transposeB: false };
     // Only a plain product can be swapped (a bias or an activation's weights follow the output).
     const swap = kernelName === 'BatchMatMul' && swapIsCheaper(a, b, transposeA, transposeB);
     return composeKernels(backend, backendName, kernelName, (k) => {
       if (swap) {
         const left = transposeB ? b : k.transpose(b, swapLastTwo(b.shape.length)); // op(b)ᵀ
-        const right = transposeA ? a : k.transpose(a, swapLastTwo(a.shape.length)); // op(a)ᵀ
+        let right = transposeA ? a : k.transpose(a, swapLastTwo(a.shape.length)); // op(a)ᵀ
+        if (packedWithAnotherShape(right, false)) right = freshCopy(k, right);
         const productT = k.call(original, { a: left, b: right }, plain, kernelName);
         return k.transpose(productT, swapLastTwo(productT.shape.length));
       }
       const a2 = transposeA ? k.transpose(a, swapLastTwo(a.shape.length)) : a;
-      const b2 = transposeB ? k.transpose(b, swapLastTwo(b.shape.length)) : b;
+      let b2 = transposeB ? k.transpose(b, swapLastTwo(b.shape.length)) : b;
+      if (packedWithAnotherShape(b2, false)) b2 = freshCopy(k, b2);
       return k.call(original, { ...inputs, a: a2, b: b2 }, plain, kernelName);
     });
   };
