@@ -1,1 +1,11 @@
-export {};
+export * from './morphisms.js';
+export * from './weights.js';
+export * from './hungarian.js';
+export * from './distance.js';
+export * from './gaussian-process.js';
+export * from './tree-search.js';
+export * from './lineage.js';
+export * from './morphism-space.js';
+export * from './morphism-bo-strategy.js';
+export * from './morphism-estimator.js';
+export { weightedDepth, nonNegativeNodes } from './graph.js';
