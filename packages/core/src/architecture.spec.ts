@@ -116,4 +116,34 @@ describe('inferShapes', () => {
     const tiny: Architecture = { nodes: [{ id: 'in', op: 'input', params: { shape: [1, 1, 3] }, inputs: [] }, { id: 'p', op: 'maxpool2d', params: {}, inputs: ['in'] }] };
     expect(() => inferShapes(tiny)).toThrow(/SHAPE_COLLAPSE|produces shape/);
   });
+  it('infers the shift and zero ops: zeros, crop2d, zeropad2d', async () => {
+    const { inferShapes } = await import('./ops.js');
+    const arch: Architecture = {
+      nodes: [
+        { id: 'in', op: 'input', params: { shape: [7, 8, 3] }, inputs: [] },
+        { id: 'z1', op: 'zeros', params: {}, inputs: ['in'] },
+        { id: 'z2', op: 'zeros', params: { strides: 2 }, inputs: ['in'] },
+        { id: 'cr', op: 'crop2d', params: { cropping: [[1, 0], [2, 1]] }, inputs: ['in'] },
+        { id: 'pd', op: 'zeropad2d', params: { padding: [[0, 1], [1, 2]] }, inputs: ['cr'] },
+        { id: 'cat', op: 'concat', params: {}, inputs: ['z1', 'pd'] },
+        { id: 'gap', op: 'globalavgpool2d', params: {}, inputs: ['cat'] },
+        { id: 'g2', op: 'globalavgpool2d', params: {}, inputs: ['z2'] },
+        { id: 'sum', op: 'add', params: {}, inputs: ['gap', 'gap'] },
+        { id: 'all', op: 'concat', params: {}, inputs: ['sum', 'g2'] },
+      ],
+    };
+    const info = inferShapes(arch);
+    expect(info.shapes.get('z1')).toEqual([7, 8, 3]);
+    expect(info.shapes.get('z2')).toEqual([4, 4, 3]);
+    expect(info.shapes.get('cr')).toEqual([6, 5, 3]);
+    expect(info.shapes.get('pd')).toEqual([7, 8, 3]);
+    expect(info.totalParams).toBe(0);
+    const bad = (params: Record<string, unknown>, op = 'crop2d') => ({
+      nodes: [arch.nodes[0]!, { id: 'x', op, params: params as never, inputs: ['in'] }],
+    });
+    expect(() => inferShapes(bad({ cropping: [1, 1] }))).toThrow(/\[\[top, bottom\], \[left, right\]\]/);
+    expect(() => inferShapes(bad({ cropping: [[4, 3], [0, 0]] }))).toThrow(/produces shape/);
+    expect(() => inferShapes(bad({ padding: [[0, -1], [0, 0]] }, 'zeropad2d'))).toThrow(/non-negative/);
+    expect(() => inferShapes(bad({ strides: 0 }, 'zeros'))).toThrow(/strides >= 1/);
+  });
 });

@@ -21,10 +21,13 @@ import { InvalidArchitectureError } from './errors.js';
  * | `add` | – (inputs of equal shape) | same |
  * | `concat` | – (channels last) | channels summed |
  * | `classifier` | `classes` (dense + softmax; flattens its input first if needed) | `[classes]` |
+ * | `zeros` | `strides = 1` | zeros of shape `[ceil(h/strides), ceil(w/strides), c]` (DARTS' `Zero`: `x[::s, ::s] · 0`) |
+ * | `crop2d` | `cropping: [[top, bottom], [left, right]]` | `[h − top − bottom, w − left − right, c]` |
+ * | `zeropad2d` | `padding: [[top, bottom], [left, right]]` | `[h + top + bottom, w + left + right, c]` (zeros added) |
  */
 export const STANDARD_OPS = [
   'input', 'conv2d', 'sepconv2d', 'depthwiseconv2d', 'batchnorm', 'activation', 'maxpool2d', 'avgpool2d', 'globalavgpool2d',
-  'dropout', 'flatten', 'dense', 'add', 'concat', 'classifier',
+  'dropout', 'flatten', 'dense', 'add', 'concat', 'classifier', 'zeros', 'crop2d', 'zeropad2d',
 ] as const;
 
 /** One of {@link STANDARD_OPS}. */
@@ -51,6 +54,14 @@ export function numberParam(n: ArchNode, key: string, fallback?: number): number
   return v;
 }
 const num = numberParam;
+
+/** A `[[top, bottom], [left, right]]` parameter of non-negative integers. */
+function edgesParam(n: ArchNode, key: string): [[number, number], [number, number]] {
+  const v = n.params[key];
+  const ok = Array.isArray(v) && v.length === 2 && v.every((p) => Array.isArray(p) && p.length === 2 && p.every((d) => Number.isInteger(d) && (d as number) >= 0));
+  if (!ok) throw new InvalidArchitectureError('BAD_PARAM', `node "${n.id}" (${n.op}) needs "${key}" as [[top, bottom], [left, right]] of non-negative integers, got ${JSON.stringify(v)}`);
+  return v as unknown as [[number, number], [number, number]];
+}
 
 const convOut = (size: number, k: number, s: number, padding: string) => (padding === 'same' ? Math.ceil(size / s) : Math.floor((size - k) / s) + 1);
 
@@ -153,6 +164,21 @@ export function inferShapes(arch: Architecture): ShapeInfo {
         }
         out = [...x.slice(0, -1), ins.reduce((a, s) => a + s[s.length - 1]!, 0)];
         break;
+      case 'zeros': {
+        const [h, w, c] = image(n, x);
+        const st = num(n, 'strides', 1);
+        if (!(Number.isInteger(st) && st >= 1)) throw new InvalidArchitectureError('BAD_PARAM', `node "${n.id}" (zeros) needs integer strides >= 1, got ${st}`);
+        out = [Math.ceil(h / st), Math.ceil(w / st), c];
+        break;
+      }
+      case 'crop2d':
+      case 'zeropad2d': {
+        const [h, w, c] = image(n, x);
+        const [[t, b], [l, r]] = edgesParam(n, n.op === 'crop2d' ? 'cropping' : 'padding');
+        const sign = n.op === 'crop2d' ? -1 : 1;
+        out = [h + sign * (t + b), w + sign * (l + r), c];
+        break;
+      }
       default:
         throw new InvalidArchitectureError('UNKNOWN_OP', `node "${n.id}" has op "${n.op}", which is not a standard op (${STANDARD_OPS.join(', ')})`);
     }

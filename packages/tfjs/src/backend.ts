@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ConfigurationError, RuntimeError } from '@autonas/core';
-import { registerWasmTrainingKernels } from './kernels/index.js';
+import { registerDilatedConvGradients, registerWasmTrainingKernels } from './kernels/index.js';
 
 /** A backend {@link initRuntime} can be asked for; `auto` picks the best one available. */
 export type BackendRequest = 'tensorflow' | 'wasm' | 'cpu' | 'auto';
@@ -127,7 +127,8 @@ export function resetRuntime(): void {
  * `tf.ready()` and checked with a tiny op; on failure the next one is tried and the reason
  * recorded. An explicit backend (option, else the environment
  * variable `AUTONAS_BACKEND` with the same values) is the only one tried. It also makes sure the
- * gradients are registered (the Node build of tfjs-core registers none; tfjs-layers does).
+ * gradients are registered (the Node build of tfjs-core registers none; tfjs-layers does), and
+ * extends the conv2d and depthwise gradients to dilation rates > 1 (`registerDilatedConvGradients`).
  *
  * The result is memoised per request: calling again with the same request returns the same
  * {@link RuntimeInfo} (re-activating its backend if something else switched away) without
@@ -170,6 +171,8 @@ async function select(options: InitRuntimeOptions): Promise<RuntimeInfo> {
   }
 
   await ensureGradients();
+  // Every backend: tfjs 4.22's conv2d and depthwise gradients reject dilation rates > 1.
+  registerDilatedConvGradients();
   const previous = tf.getBackend() as string | null | undefined;
   const candidates = request === 'auto' ? CANDIDATES : CANDIDATES.filter((c) => c.backend === request);
   const reasons: string[] = [];

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidArchitectureError, checkGraph, inferShapes, numberParam, type ArchNode, type Architecture } from '@autonas/core';
+import { DilatedConv2D } from './dilated-conv2d-layer.js';
 
 /** Options of {@link compileArchitecture}. */
 export interface CompileOptions {
@@ -17,7 +18,9 @@ const layerName = (id: string) => id.replace(/[^A-Za-z0-9_.-]/g, '_');
 /**
  * Builds a `tf.LayersModel` for an architecture of standard ops (see `STANDARD_OPS` in
  * `@autonas/core`). Layer names are the node ids; initialisers are seeded. The classifier is a
- * dense layer with softmax, so `predict` returns class probabilities. Shapes are checked first,
+ * dense layer with softmax, so `predict` returns class probabilities. A `conv2d` with a dilation
+ * rate > 1 becomes a layer calling `tf.conv2d` (class `AutonasDilatedConv2D`), so that it trains
+ * (see `registerDilatedConvGradients`); every other op is a standard tfjs-layers layer. Shapes are checked first,
  * without TensorFlow.js, so a bad architecture fails with an `InvalidArchitectureError` that
  * names the node.
  *
@@ -53,6 +56,15 @@ export function compileArchitecture(arch: Architecture, options: CompileOptions 
         inputs.push(y);
         break;
       case 'conv2d':
+        if (num(n, 'dilationRate', 1) > 1) {
+          // tf.layers.conv2d's fused op has a built-in gradient that rejects dilation.
+          y = new DilatedConv2D({
+            name, filters: num(n, 'filters'), kernelSize: num(n, 'kernelSize'), dilationRate: num(n, 'dilationRate', 1),
+            padding: str(n, 'padding', 'same') as 'same' | 'valid', activation: str(n, 'activation', 'linear'),
+            useBias: n.params.useBias !== false, kernelInitializer: init(),
+          }).apply(x) as tfl.SymbolicTensor;
+          break;
+        }
         y = tfl.layers.conv2d({
           name, filters: num(n, 'filters'), kernelSize: num(n, 'kernelSize'), strides: num(n, 'strides', 1), dilationRate: num(n, 'dilationRate', 1),
           padding: str(n, 'padding', 'same') as 'same' | 'valid', activation: str(n, 'activation', 'linear') as never,
@@ -109,6 +121,19 @@ export function compileArchitecture(arch: Architecture, options: CompileOptions 
         y = tfl.layers.dense({ name, units: num(n, 'classes'), activation: 'softmax', kernelInitializer: init() }).apply(flat) as tfl.SymbolicTensor;
         break;
       }
+      case 'zeros': {
+        // DARTS' Zero: x[::s, ::s] · 0, of standard layers (a 1×1 pool with stride s, a rescaling by 0).
+        const st = num(n, 'strides', 1);
+        const sub = st > 1 ? (tfl.layers.averagePooling2d({ name: `${name}_subsample`, poolSize: 1, strides: st, padding: 'same' }).apply(x) as tfl.SymbolicTensor) : x;
+        y = tfl.layers.rescaling({ name, scale: 0, offset: 0 }).apply(sub) as tfl.SymbolicTensor;
+        break;
+      }
+      case 'crop2d':
+        y = tfl.layers.cropping2D({ name, cropping: n.params.cropping as unknown as [[number, number], [number, number]] }).apply(x) as tfl.SymbolicTensor;
+        break;
+      case 'zeropad2d':
+        y = tfl.layers.zeroPadding2d({ name, padding: n.params.padding as unknown as [[number, number], [number, number]] }).apply(x) as tfl.SymbolicTensor;
+        break;
       default:
         throw new InvalidArchitectureError('UNKNOWN_OP', `the tfjs runtime cannot build op "${n.op}" (node "${n.id}")`);
     }

@@ -18,6 +18,15 @@ export { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 export { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 export { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.js';
 export { depthwiseBackpropInputConfig } from './depthwise-backprop-input.js';
+export {
+  DILATED_CONV_GRADIENTS,
+  dilatedConv2DGradient,
+  dilatedDepthwiseGradient,
+  registerDilatedConvGradients,
+  restoreDilatedConvGradients,
+  upsampleFilter,
+  type DilatedConvGradient,
+} from './dilated-conv-grad.js';
 
 /** The kernels {@link registerWasmTrainingKernels} adds to the `wasm` backend when it lacks them. */
 export const WASM_TRAINING_KERNELS = [
