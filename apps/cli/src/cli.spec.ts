@@ -43,7 +43,8 @@ describe('autonas CLI', () => {
     expect(text).toMatch(/trial {2}2 \|/);
     expect(text).toMatch(/test accuracy: \d+\.\d\d% .* on 10000 MNIST test images/);
     const files = await fs.readdir(dir);
-    expect(files.sort()).toEqual(['model.json', 'report.json', 'weights.bin']);
+    // The model, the report, and the experiment (trial store, the classifier's copy of the model, the flags) for --resume.
+    expect(files.sort()).toEqual(['experiment.sqlite', 'model', 'model.json', 'report.json', 'search-flags.json', 'weights.bin']);
     const report = JSON.parse(await fs.readFile(path.join(dir, 'report.json'), 'utf8'));
     expect(report.trials).toHaveLength(2);
     expect(report.backend).toBe('wasm');

@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import fs from 'node:fs/promises';
 import { AutonasError, ImageClassifier, loadMnist, summarize, type TrialRecord } from 'autonas';
+import { loadSearchFlags, saveSearchFlags } from './resume.js';
+import { runWorkerCommand } from './worker.js';
 
 /** Defaults of `autonas search`: sized so the run ends within 10 minutes on 2 cores on wasm. */
 export const SEARCH_DEFAULTS = {
@@ -38,6 +40,9 @@ accuracy on the held-out test set and saves it.
   --retrain-lr X          Adam learning rate of the retraining (cosine)     [${SEARCH_DEFAULTS.retrainLearningRate}]
   --train-size N          use only the first N training images              [60000]
   --backend NAME          force a backend: tensorflow, wasm, cpu            [auto]
+  --resume DIR            continue the search kept in DIR (its --out) after a crash or kill:
+                          completed trials are kept, the budget counts what was spent, flags
+                          not given again are the first run's. Without it, --out starts afresh.
   -h, --help              this text
 `;
 
@@ -82,8 +87,9 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     io.out(HELP);
     return command === undefined ? 2 : 0;
   }
+  if (command === 'worker') return runWorkerCommand(rest, io).catch((e) => cliError(e, io));
   if (command !== 'search') {
-    io.err(`autonas: unknown command "${command}"; try "autonas search --help"`);
+    io.err(`autonas: unknown command "${command}"; try "autonas search --help" or "autonas worker --help"`);
     return 2;
   }
   try {
@@ -93,7 +99,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
         dataset: { type: 'string' }, 'max-trials': { type: 'string' }, 'time-limit': { type: 'string' }, strategy: { type: 'string' },
         seed: { type: 'string' }, out: { type: 'string' }, epochs: { type: 'string' }, 'trial-samples': { type: 'string' }, 'trial-validation': { type: 'string' },
         'retrain-epochs': { type: 'string' }, 'retrain-time-limit': { type: 'string' }, 'retrain-lr': { type: 'string' }, 'train-size': { type: 'string' },
-        backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        backend: { type: 'string' }, resume: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true,
     });
@@ -101,6 +107,9 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
       io.out(HELP);
       return 0;
     }
+    const resume = values.resume === undefined ? undefined : path.resolve(values.resume);
+    if (resume && values.out !== undefined && path.resolve(values.out) !== resume) throw new AutonasError('BAD_ARGUMENT', `--resume ${values.resume} continues the search kept there; give no other --out`);
+    if (resume) Object.assign(values, { ...(await loadSearchFlags(resume)), ...values, out: resume });
     const dataset = values.dataset ?? SEARCH_DEFAULTS.dataset;
     if (dataset !== 'mnist') throw new AutonasError('BAD_ARGUMENT', `--dataset "${dataset}" is not available; datasets: mnist`);
     const strategy = values.strategy ?? SEARCH_DEFAULTS.strategy;
@@ -118,13 +127,14 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     const retrainLearningRate = numArg('retrain-lr', values['retrain-lr'], SEARCH_DEFAULTS.retrainLearningRate);
     const trainSize = intArg('train-size', values['train-size'], 60000);
     const out = path.resolve(values.out ?? SEARCH_DEFAULTS.out);
+    if (!resume) await saveSearchFlags(out, values);
 
     const t0 = performance.now();
     const { train, test } = await loadMnist({ trainSize: Math.min(trainSize, 60000) });
     io.out(`autonas search: MNIST ${train.size} training images (${Math.round(train.size * 0.2)} held out for validation), ${test.size} test images never seen by the search`);
     io.out(`budget: at most ${maxTrials} trials or ${timeLimit} s; each trial trains ${epochs} epoch(s) on ${Math.min(trialSamples, train.size - Math.round(train.size * 0.2))} images and is scored on ${Math.min(trialValidation, Math.round(train.size * 0.2))}; strategy ${strategy}, seed ${seed}`);
     const clf = new ImageClassifier({
-      maxTrials, timeLimit, seed, backend,
+      maxTrials, timeLimit, seed, backend, directory: out, overwrite: !resume,
       estimator: { epochs, maxSamples: trialSamples, validationFraction: Math.min(1, trialValidation / Math.round(train.size * 0.2)) },
       log: (l) => io.out(l),
     });
@@ -158,14 +168,19 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
       clf.dispose();
     }
   } catch (e) {
-    if (e instanceof AutonasError) {
-      io.err(`autonas: ${e.message} [${e.code}]`);
-      return 1;
-    }
-    if (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`autonas: ${e.message}`);
-      return 2;
-    }
-    throw e;
+    return cliError(e, io);
   }
+}
+
+/** Exit code and message of an error a command threw (rethrows bugs). */
+function cliError(e: unknown, io: CliIo): number {
+  if (e instanceof AutonasError) {
+    io.err(`autonas: ${e.message} [${e.code}]`);
+    return 1;
+  }
+  if (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    io.err(`autonas: ${e.message}`);
+    return 2;
+  }
+  throw e;
 }

@@ -1,9 +1,11 @@
+import path from 'node:path';
 import {
   ConfigurationError,
   ContainerModule,
   EventBus,
   Experiment,
   SearchStrategy,
+  TrialStore,
   createContainer,
   summarize,
   type ExperimentResult,
@@ -14,6 +16,7 @@ import { SearchData, concat, createDataset, splitDataset, toFeatures, type Datas
 import { lowFidelityModule, type LowFidelityOptions } from '@autonas/estimator-lowfi';
 import { chainSpaceModule, type ChainSpaceOptions } from '@autonas/space-chain';
 import { RandomStrategy } from '@autonas/strategy-random';
+import { openExperimentDirectory, type ExperimentDirectory } from '@autonas/store-sqlite';
 import {
   compileArchitecture,
   evaluateModel,
@@ -49,6 +52,15 @@ export interface ImageClassifierOptions {
   readonly backend?: 'tensorflow' | 'wasm' | 'cpu' | 'auto';
   /** Receives progress lines; default silent. */
   readonly log?: (line: string) => void;
+  /**
+   * Keep the experiment in this directory (a SQLite trial store, `experiment.sqlite`, and the
+   * final model in `model/`), so a search killed at any moment resumes where it stopped: the
+   * next `fit` with the same directory reruns no completed trial and counts trials and seconds
+   * already spent. Default: in memory only.
+   */
+  readonly directory?: string;
+  /** Start afresh even if `directory` holds an experiment. Default false: resume it. */
+  readonly overwrite?: boolean;
 }
 
 /** Options of {@link ImageClassifier.fit}. */
@@ -150,6 +162,15 @@ export class ImageClassifier {
    * {@link ImageClassifier.evaluate}.
    */
   async fit(x: FeatureInput, y: LabelInput, options: FitOptions = {}): Promise<FitResult> {
+    const experiment = this.options.directory === undefined ? undefined : openExperimentDirectory(this.options.directory, { overwrite: this.options.overwrite });
+    try {
+      return await this.search(x, y, options, experiment);
+    } finally {
+      experiment?.store.close();
+    }
+  }
+
+  private async search(x: FeatureInput, y: LabelInput, options: FitOptions, experiment: ExperimentDirectory | undefined): Promise<FitResult> {
     const log = this.options.log ?? (() => {});
     const runtime = await initRuntime({ backend: this.options.backend, log });
     const seed = this.options.seed ?? 0;
@@ -169,6 +190,7 @@ export class ImageClassifier {
     const maxTrials = options.maxTrials ?? this.options.maxTrials;
     const timeLimit = options.timeLimit ?? this.options.timeLimit;
     const strategy = typeof this.options.strategy === 'object' ? this.options.strategy : new RandomStrategy({ seed, startWithDefault: this.options.startWithDefault ?? true });
+    if (experiment?.resumed) log(`resuming the experiment in ${experiment.file}: ${experiment.store.trials().length} trial(s) recorded`);
     const container = createContainer(
       { maxTrials: maxTrials ?? (timeLimit === undefined ? 10 : undefined), timeLimit, seed },
       chainSpaceModule({ ...this.options.space, inputShape: data.sampleShape as [number, number, number], numClasses: data.numClasses }),
@@ -177,6 +199,9 @@ export class ImageClassifier {
         bind<SearchStrategy>(SearchStrategy).toConstantValue(strategy);
       }),
       lowFidelityModule({ epochs, batchSize: options.batchSize, ...this.options.estimator }),
+      new ContainerModule(({ rebind }) => {
+        if (experiment) rebind<TrialStore>(TrialStore).toConstantValue(experiment.store);
+      }),
     );
     const events = container.get(EventBus);
     events.on('trial:start', ({ trial }) => options.onTrialStart?.(trial));
@@ -233,6 +258,11 @@ export class ImageClassifier {
     }
     this.numClasses = data.numClasses;
     this.sampleShape = data.sampleShape;
+    if (experiment) {
+      const location = path.join(this.options.directory!, 'model');
+      await saveModel(this.model, location);
+      experiment.store.saveBestModel({ location, trialId: search.best.id });
+    }
     this.result = { best: search.best, trials: search.trials, stoppedBy: search.stoppedBy, searchSeconds: search.seconds, retrain: retrainInfo, runtime };
     return this.result;
   }

@@ -3,7 +3,7 @@ import { AutonasError, ConfigurationError } from './errors.js';
 import type { EventBus, StopReason } from './events.js';
 import type { Disposable, PerformanceEstimator } from './performance-estimator.js';
 import type { SearchSpace } from './search-space.js';
-import { betterTrial, type TrialRecord } from './trial.js';
+import { betterTrial, type EpochMetrics, type TrialRecord } from './trial.js';
 import type { TrialStore } from './trial-store.js';
 
 /** Injection token for {@link ExecutionEngine}. */
@@ -42,12 +42,56 @@ export interface ExecutionEngine {
 /** Injection token for {@link EngineMiddleware} (multi-bound). */
 export const EngineMiddleware = Symbol.for('autonas.EngineMiddleware');
 
+/**
+ * Per-trial controls a middleware may pass down the chain with `next(arch, options)`, e.g. to
+ * stop a trial early. Options an outer middleware passed reach the engine even when an inner
+ * middleware calls `next(arch)` without them (signals are combined, epoch callbacks all run).
+ */
+export interface SubmitOptions {
+  /**
+   * Aborts this trial only: its estimator sees the abort on `ctx.signal` and stops at its next
+   * batch; the trial ends `stopped`, with the partial score the estimator returns.
+   */
+  readonly signal?: AbortSignal;
+  /** Called with the running trial after each epoch its estimator reports (after the `trial:epoch` event). */
+  readonly onEpoch?: (trial: TrialRecord, metrics: EpochMetrics) => void;
+}
+
 /** The next step of a middleware chain: runs (or serves) a trial. */
-export type SubmitNext = (arch: Architecture) => Promise<TrialRecord>;
+export type SubmitNext = (arch: Architecture, options?: SubmitOptions) => Promise<TrialRecord>;
+
+/** Both sets of submit options: signals combined, both epoch callbacks (outer first). */
+function mergeSubmitOptions(outer: SubmitOptions | undefined, inner: SubmitOptions | undefined): SubmitOptions | undefined {
+  if (!outer) return inner;
+  if (!inner) return outer;
+  const signals = [outer.signal, inner.signal].filter((s): s is AbortSignal => s !== undefined);
+  const callbacks = [outer.onEpoch, inner.onEpoch].filter((f) => f !== undefined);
+  return {
+    signal: signals.length > 1 ? anySignal(signals).signal : signals[0],
+    onEpoch: callbacks.length ? (t, m) => callbacks.forEach((f) => f(t, m)) : undefined,
+  };
+}
+
+/** A signal aborted when any of `signals` is (with its reason); `dispose` removes the listeners. */
+function anySignal(signals: readonly AbortSignal[]): { signal: AbortSignal; dispose(): void } {
+  const ctl = new AbortController();
+  const offs: Array<() => void> = [];
+  for (const s of signals) {
+    if (s.aborted) {
+      ctl.abort(s.reason);
+      break;
+    }
+    const on = () => ctl.abort(s.reason);
+    s.addEventListener('abort', on, { once: true });
+    offs.push(() => s.removeEventListener('abort', on));
+  }
+  return { signal: ctl.signal, dispose: () => offs.forEach((off) => off()) };
+}
 
 /**
  * Cross-cutting behaviour around trial execution (deduplication, retries, early stopping),
- * kept out of strategies.
+ * kept out of strategies. A middleware may pass {@link SubmitOptions} to `next` to watch a
+ * trial's learning curve and stop it.
  *
  * @example
  * ```ts
@@ -69,15 +113,26 @@ export interface EngineMiddleware {
 
 /**
  * Serves a trial whose architecture was already evaluated from the store instead of training
- * it again. A served trial costs no budget and is marked `cached`.
+ * it again; one submitted while the same architecture is still running (parallel trials) waits
+ * for that trial and is served its result. A served trial costs no budget and is marked `cached`.
  */
 export function deduplicate(store: TrialStore): EngineMiddleware {
+  const running = new Map<string, Promise<TrialRecord>>();
   return {
     name: 'deduplicate',
     async submit(arch, next) {
-      const prior = store.findByHash(architectureHash(arch));
+      const hash = architectureHash(arch);
+      const prior = store.findByHash(hash);
       if (prior) return { ...prior, cached: true };
-      return next(arch);
+      const same = running.get(hash);
+      if (same) return { ...(await same), cached: true };
+      const trial = next(arch);
+      running.set(hash, trial);
+      try {
+        return await trial;
+      } finally {
+        running.delete(hash);
+      }
     },
   };
 }
@@ -105,6 +160,11 @@ export interface LocalEngineOptions extends EngineBudget {
   readonly signal?: AbortSignal;
   /** Give up after this many consecutive cached (duplicate) results (default 200). */
   readonly maxConsecutiveDuplicates?: number;
+  /**
+   * Seconds an earlier run of the same search already spent (a resumed search): they count
+   * against `timeLimit` and are included in {@link LocalExecutionEngine.elapsed}. Default 0.
+   */
+  readonly spentSeconds?: number;
 }
 
 /**
@@ -114,6 +174,7 @@ export interface LocalEngineOptions extends EngineBudget {
 export class LocalExecutionEngine implements ExecutionEngine {
   readonly concurrency: number;
   private readonly startedAt = Date.now();
+  private readonly spentBefore: number;
   private readonly deadline: number;
   private readonly abort = new AbortController();
   private readonly chain: SubmitNext;
@@ -134,19 +195,26 @@ export class LocalExecutionEngine implements ExecutionEngine {
     if (options.maxTrials === undefined && options.timeLimit === undefined) {
       throw new ConfigurationError('NO_BUDGET', 'a search needs maxTrials or timeLimit (or both)');
     }
+    if (options.concurrency !== undefined && !(Number.isInteger(options.concurrency) && options.concurrency >= 1)) {
+      throw new ConfigurationError('BAD_CONCURRENCY', `concurrency must be a positive integer, got ${options.concurrency}`);
+    }
     this.concurrency = options.concurrency ?? 1;
-    this.deadline = options.timeLimit === undefined ? Infinity : this.startedAt + options.timeLimit * 1000;
+    this.spentBefore = Math.max(0, options.spentSeconds ?? 0);
+    this.deadline = options.timeLimit === undefined ? Infinity : this.startedAt + (options.timeLimit - this.spentBefore) * 1000;
     if (Number.isFinite(this.deadline)) {
-      this.timer = setTimeout(() => this.stop('timeLimit'), this.deadline - Date.now());
+      this.timer = setTimeout(() => this.stop('timeLimit'), Math.max(0, this.deadline - Date.now()));
       (this.timer as { unref?: () => void }).unref?.();
     }
     options.signal?.addEventListener('abort', () => this.stop('aborted'), { once: true });
     if (options.signal?.aborted) this.stop('aborted');
-    this.nextId = options.store.trials().reduce((m, t) => Math.max(m, t.id + 1), 0);
-    let chain: SubmitNext = (arch) => this.execute(arch);
+    const earlier = options.store.trials();
+    this.nextId = earlier.reduce((m, t) => Math.max(m, t.id + 1), 0);
+    // A resumed search starts from the best trial of its earlier runs (whose model is gone).
+    for (const t of earlier) if (t.status !== 'running' && t.score !== undefined) this.best = betterTrial(this.best, t);
+    let chain: SubmitNext = (arch, opts) => this.execute(arch, undefined, opts);
     for (const mw of [...(options.middleware ?? [])].reverse()) {
       const next = chain;
-      chain = (arch) => mw.submit(arch, next, this);
+      chain = (arch, outer) => mw.submit(arch, (a, inner) => next(a, mergeSubmitOptions(outer, inner)), this);
     }
     this.chain = chain;
   }
@@ -164,9 +232,9 @@ export class LocalExecutionEngine implements ExecutionEngine {
     return undefined;
   }
 
-  /** Seconds since the engine was created. */
+  /** Seconds since the engine was created, plus those spent by earlier runs (`spentSeconds`). */
   elapsed(): number {
-    return (Date.now() - this.startedAt) / 1000;
+    return this.spentBefore + (Date.now() - this.startedAt) / 1000;
   }
 
   canSubmit(): boolean {
@@ -180,6 +248,18 @@ export class LocalExecutionEngine implements ExecutionEngine {
     const record = await this.chain(arch);
     this.duplicatesInARow = record.cached ? this.duplicatesInARow + 1 : 0;
     return record;
+  }
+
+  /**
+   * Runs again, under its own id, a trial that an earlier process left `running` when it died
+   * (a resumed search calls this once per interrupted trial). It takes no new budget: its id was
+   * counted when it first started. Resolves with its final record, `attempt` one higher.
+   */
+  async rerun(interrupted: TrialRecord): Promise<TrialRecord> {
+    if (interrupted.status !== 'running') {
+      throw new AutonasError('NOT_INTERRUPTED', `trial ${interrupted.id} is ${interrupted.status}, not an interrupted (running) trial`);
+    }
+    return this.execute(interrupted.architecture, { id: interrupted.id, attempt: (interrupted.attempt ?? 1) + 1 });
   }
 
   history(): readonly TrialRecord[] {
@@ -210,13 +290,28 @@ export class LocalExecutionEngine implements ExecutionEngine {
     this.bestArtifactHolder = undefined;
   }
 
-  private async execute(arch: Architecture): Promise<TrialRecord> {
+  private async execute(arch: Architecture, again?: { id: number; attempt: number }, submitOptions?: SubmitOptions): Promise<TrialRecord> {
+    const combined = submitOptions?.signal ? anySignal([this.abort.signal, submitOptions.signal]) : undefined;
+    try {
+      return await this.executeWith(arch, again, combined?.signal ?? this.abort.signal, submitOptions?.onEpoch);
+    } finally {
+      combined?.dispose();
+    }
+  }
+
+  private async executeWith(
+    arch: Architecture,
+    again: { id: number; attempt: number } | undefined,
+    signal: AbortSignal,
+    onEpoch: SubmitOptions['onEpoch'],
+  ): Promise<TrialRecord> {
     const { store, events, estimator, space } = this.options;
-    const trial: TrialRecord = { id: this.nextId++, architecture: arch, hash: '', status: 'running', metrics: {}, epochs: [], startedAt: Date.now() };
+    const trial: TrialRecord = { id: again?.id ?? this.nextId++, architecture: arch, hash: '', status: 'running', metrics: {}, epochs: [], startedAt: Date.now() };
+    if (again) trial.attempt = again.attempt;
     try {
       (trial as { hash: string }).hash = architectureHash(arch);
     } catch (e) {
-      return this.finish(trial, undefined, e);
+      return this.finish(trial, undefined, signal, e);
     }
     store.put(trial);
     events.emit('trial:start', { trial });
@@ -226,24 +321,25 @@ export class LocalExecutionEngine implements ExecutionEngine {
       const estimate = await estimator.estimate(arch, {
         trialId: trial.id,
         seed: ((this.options.seed ?? 0) + trial.id) >>> 0,
-        signal: this.abort.signal,
+        signal,
         report: (metrics) => {
           trial.epochs.push({ ...metrics });
           events.emit('trial:epoch', { trial, metrics });
+          onEpoch?.(trial, metrics);
         },
       });
       trial.score = estimate.score;
       trial.metrics = { ...estimate.metrics };
-      trial.status = estimate.partial || this.abort.signal.aborted ? 'stopped' : 'completed';
-      return this.finish(trial, estimate.artifact);
+      trial.status = estimate.partial || signal.aborted ? 'stopped' : 'completed';
+      return this.finish(trial, estimate.artifact, signal);
     } catch (e) {
-      return this.finish(trial, undefined, e);
+      return this.finish(trial, undefined, signal, e);
     }
   }
 
-  private finish(trial: TrialRecord, artifact: Disposable | undefined, error?: unknown): TrialRecord {
+  private finish(trial: TrialRecord, artifact: Disposable | undefined, signal: AbortSignal, error?: unknown): TrialRecord {
     if (error !== undefined) {
-      trial.status = this.abort.signal.aborted ? 'stopped' : 'failed';
+      trial.status = signal.aborted ? 'stopped' : 'failed';
       trial.error = error instanceof Error ? error.message : String(error);
     }
     trial.endedAt = Date.now();

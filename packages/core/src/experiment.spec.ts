@@ -3,6 +3,7 @@ import { ContainerModule } from 'inversify';
 import type { Architecture } from './architecture.js';
 import { createContainer } from './container.js';
 import { ConfigurationError } from './errors.js';
+import { architectureHash } from './architecture.js';
 import { EventBus } from './events.js';
 import { Experiment } from './experiment.js';
 import { PerformanceEstimator } from './performance-estimator.js';
@@ -10,6 +11,7 @@ import { Random } from './random.js';
 import { SearchSpace } from './search-space.js';
 import { AskTellStrategy, SearchStrategy } from './search-strategy.js';
 import type { TrialRecord } from './trial.js';
+import { InMemoryTrialStore, TrialStore } from './trial-store.js';
 import { ToyEstimator, ToySpace } from './toy-space.test-util.js';
 
 class SampleStrategy extends AskTellStrategy {
@@ -22,11 +24,12 @@ class SampleStrategy extends AskTellStrategy {
   restore(s: { rng: number[] }) { this.rng = Random.fromState(s.rng); }
 }
 
-function wire(estimator: ToyEstimator, options: Parameters<typeof createContainer>[0], strategy = new SampleStrategy()) {
-  const module = new ContainerModule(({ bind }) => {
+function wire(estimator: ToyEstimator, options: Parameters<typeof createContainer>[0], strategy = new SampleStrategy(), store?: TrialStore) {
+  const module = new ContainerModule(({ bind, rebind }) => {
     bind(SearchSpace).toConstantValue(new ToySpace());
     bind(PerformanceEstimator).toConstantValue(estimator);
     bind(SearchStrategy).toConstantValue(strategy);
+    if (store) rebind<TrialStore>(TrialStore).toConstantValue(store);
   });
   return { container: createContainer(options, module), strategy };
 }
@@ -56,6 +59,16 @@ describe('Experiment', () => {
     expect(new Set(hashes).size).toBe(hashes.length);
     expect(estimator.calls).toBe(result.trials.length);
     expect(strategy.told.some((t) => t.cached)).toBe(true);
+  });
+
+  it('serves an architecture submitted while the same one runs from that trial (parallel trials)', async () => {
+    const estimator = new ToyEstimator({ delayMs: 20 });
+    const { container } = wire(estimator, { maxTrials: 10, seed: 1, concurrency: 3 });
+    const result = await container.get(Experiment).run();
+    const trained = result.trials.filter((t) => !t.cached);
+    expect(trained).toHaveLength(10);
+    expect(new Set(trained.map((t) => t.hash)).size).toBe(10);
+    expect(estimator.calls).toBe(10);
   });
 
   it('records a failing trial and goes on', async () => {
@@ -89,5 +102,65 @@ describe('Experiment', () => {
   it('rejects a search without a budget', async () => {
     const { container } = wire(new ToyEstimator(), {});
     await expect(container.get(Experiment).run()).rejects.toThrow(ConfigurationError);
+  });
+
+  describe('resume from a store that already holds the search', () => {
+    it('runs only the trials the budget has left and restores the strategy first', async () => {
+      const store = new InMemoryTrialStore();
+      await wire(new ToyEstimator(), { maxTrials: 3, seed: 1 }, new SampleStrategy(), store).container.get(Experiment).run();
+      const again = new ToyEstimator();
+      const second = wire(again, { maxTrials: 6, seed: 1 }, new SampleStrategy(), store);
+      const result = await second.container.get(Experiment).run();
+      expect(again.calls).toBe(3);
+      expect(result.trials.filter((t) => !t.cached).map((t) => t.id)).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(result.stoppedBy).toBe('maxTrials');
+      // An uninterrupted run from the same seed asks the same architectures.
+      const straight = await wire(new ToyEstimator(), { maxTrials: 6, seed: 1 }).container.get(Experiment).run();
+      expect(result.trials.map((t) => t.hash)).toEqual(straight.trials.map((t) => t.hash));
+    });
+
+    it('reruns a trial left running once, under its id, and fails one interrupted twice', async () => {
+      const store = new InMemoryTrialStore();
+      const space = new ToySpace();
+      const arch = space.build({ 'toy/width': 3, 'toy/depth': 2 });
+      const twice = space.build({ 'toy/width': 1, 'toy/depth': 3 });
+      store.put({ id: 0, architecture: arch, hash: architectureHash(arch), status: 'running', metrics: {}, epochs: [], startedAt: Date.now() - 5000 });
+      store.put({ id: 1, architecture: twice, hash: architectureHash(twice), status: 'running', metrics: {}, epochs: [], startedAt: Date.now() - 5000, attempt: 2 });
+      const estimator = new ToyEstimator();
+      const strategy = new SampleStrategy();
+      const result = await wire(estimator, { maxTrials: 4, seed: 1 }, strategy, store).container.get(Experiment).run();
+      const [t0, t1] = result.trials;
+      expect(t0).toMatchObject({ id: 0, status: 'completed', score: 6, attempt: 2 });
+      expect(t1).toMatchObject({ id: 1, status: 'failed', attempt: 2 });
+      expect(t1!.error).toMatch(/interrupted twice/);
+      expect(estimator.calls).toBe(1 + 2);
+      expect(result.trials.filter((t) => !t.cached)).toHaveLength(4);
+      expect(strategy.told.slice(0, 2).map((t) => t.id).sort()).toEqual([0, 1]);
+    });
+
+    it('counts seconds spent by earlier runs against the time limit', async () => {
+      const store = new InMemoryTrialStore();
+      store.saveMeta('spentSeconds', 100);
+      const estimator = new ToyEstimator();
+      const result = await wire(estimator, { timeLimit: 50, seed: 1 }, new SampleStrategy(), store).container.get(Experiment).run();
+      expect(result.stoppedBy).toBe('timeLimit');
+      expect(estimator.calls).toBe(0);
+      expect(result.seconds).toBeGreaterThanOrEqual(100);
+
+      const fresh = new InMemoryTrialStore();
+      await wire(new ToyEstimator({ delayMs: 100 }), { maxTrials: 2, seed: 1 }, new SampleStrategy(), fresh).container.get(Experiment).run();
+      expect(fresh.loadMeta('spentSeconds')).toBeGreaterThanOrEqual(0.2);
+      fresh.saveMeta('spentSeconds', 'soon');
+      await expect(wire(new ToyEstimator(), { maxTrials: 3 }, new SampleStrategy(), fresh).container.get(Experiment).run()).rejects.toThrow(/spentSeconds/);
+    });
+
+    it('keeps the best trial of an earlier run when this run finds nothing better', async () => {
+      const store = new InMemoryTrialStore();
+      const first = await wire(new ToyEstimator(), { maxTrials: 6, seed: 1 }, new SampleStrategy(), store).container.get(Experiment).run();
+      const worse = new ToyEstimator({ failWhen: () => true });
+      const second = await wire(worse, { maxTrials: 8, seed: 1 }, new SampleStrategy(), store).container.get(Experiment).run();
+      expect(second.best!.id).toBe(first.best!.id);
+      expect(second.bestArtifact).toBeUndefined();
+    });
   });
 });

@@ -6,6 +6,7 @@ export * from './ops.js';
 export * from './search-space.js';
 export * from './search-strategy.js';
 export * from './performance-estimator.js';
+export * from './estimator-spec.js';
 export * from './execution-engine.js';
 export * from './trial.js';
 export * from './trial-store.js';

@@ -49,5 +49,10 @@ export interface Estimate {
  */
 export interface PerformanceEstimator {
   readonly name: string;
+  /**
+   * How many estimates it can run at once (a pool of worker processes: its size). An experiment
+   * whose `concurrency` is not set keeps this many trials in flight. Default 1.
+   */
+  readonly concurrency?: number;
   estimate(arch: Architecture, context: EstimateContext): Promise<Estimate>;
 }

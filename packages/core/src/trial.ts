@@ -32,6 +32,11 @@ export interface TrialRecord {
   error?: string;
   /** True when the result was served from an earlier identical trial. */
   cached?: boolean;
+  /**
+   * 1 for a first run (also when absent); 2 when the trial is being rerun because the process
+   * that ran it died (a resumed search reruns an interrupted trial once).
+   */
+  attempt?: number;
 }
 
 /** The better of two trials by score; completed trials beat stopped ones, which beat failed ones. */

@@ -1,0 +1,31 @@
+// Estimators built inside worker processes by the pool's tests (through an EstimatorSpec).
+import type { Architecture, Estimate, EstimateContext, PerformanceEstimator } from '@autonas/core';
+
+export interface SleepOptions {
+  /** Milliseconds each trial takes. */
+  readonly ms: number;
+  /** Trials whose `grid/a` decision has this value kill their own worker process mid-trial. */
+  readonly crashOn?: number;
+}
+
+/** Sleeps (in small steps, so an abort stops it), then scores the sum of the decisions; records its pid and when it ran. */
+export function sleepEstimator(options: SleepOptions): PerformanceEstimator {
+  return {
+    name: 'sleep',
+    async estimate(arch: Architecture, ctx: EstimateContext): Promise<Estimate> {
+      const start = Date.now();
+      const d = arch.decisions ?? {};
+      for (let t = 0; t < options.ms; t += 10) {
+        if (ctx.signal.aborted) throw new Error('aborted in the worker');
+        if (options.crashOn !== undefined && d['grid/a'] === options.crashOn && t >= options.ms / 2) process.kill(process.pid, 'SIGKILL');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const score = Object.values(d).reduce<number>((s, v) => s + Number(v), 0);
+      ctx.report({ epoch: 0, score });
+      return { score, metrics: { score, pid: process.pid, start, end: Date.now() }, cost: { seconds: (Date.now() - start) / 1000 } };
+    },
+  };
+}
+
+/** Not a function: a spec naming it is refused. */
+export const notAFactory = 42;

@@ -1,0 +1,141 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  AskTellStrategy,
+  ContainerModule,
+  Experiment,
+  Random,
+  SearchSpace,
+  SearchStrategy,
+  architectureHash,
+  createContainer,
+  type Architecture,
+  type TrialRecord,
+} from '@autonas/core';
+import { GridSpace } from '@autonas/testing';
+import { WorkerPoolEstimator, workerPoolModule, type WorkerPoolOptions } from './worker-pool-estimator.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const execArgv = ['--import', path.resolve(here, '../../../tools/run-ts/register.mjs')];
+const sleepModule = path.join(here, 'sleep-estimator.test-util.ts');
+const space = new GridSpace({ a: [1, 2, 3, 4], b: [1, 2, 3, 4], c: [1, 2, 3] });
+
+/** Random sampling without repeats. */
+class Sampler extends AskTellStrategy {
+  readonly name = 'sampler';
+  private rng = new Random(5);
+  private seen = new Set<string>();
+  ask(s: GridSpace, history: readonly TrialRecord[]): Architecture | undefined {
+    for (const t of history) this.seen.add(t.hash);
+    for (let i = 0; i < 500; i++) {
+      const a = s.sample(this.rng);
+      const h = architectureHash(a);
+      if (!this.seen.has(h)) {
+        this.seen.add(h);
+        return a;
+      }
+    }
+    return undefined;
+  }
+  state() {
+    return { rng: this.rng.state(), seen: [...this.seen] };
+  }
+  restore(s: { rng: number[]; seen: string[] }) {
+    this.rng = Random.fromState(s.rng);
+    this.seen = new Set(s.seen);
+  }
+}
+
+const pools: WorkerPoolEstimator[] = [];
+afterEach(() => pools.splice(0).forEach((p) => p.close()));
+
+async function search(maxTrials: number, pool: Partial<WorkerPoolOptions> & Pick<WorkerPoolOptions, 'estimator'>) {
+  const estimator = new WorkerPoolEstimator({ workers: 2, execArgv, ...pool });
+  pools.push(estimator);
+  const container = createContainer(
+    { maxTrials, seed: 1 },
+    new ContainerModule(({ bind }) => {
+      bind(SearchSpace).toConstantValue(space);
+      bind(SearchStrategy).toConstantValue(new Sampler());
+    }),
+    new ContainerModule(({ bind }) => {
+      bind(Symbol.for('autonas.PerformanceEstimator')).toConstantValue(estimator);
+    }),
+  );
+  const t0 = Date.now();
+  const result = await container.get(Experiment).run();
+  return { result, wall: Date.now() - t0, estimator };
+}
+
+describe('WorkerPoolEstimator', () => {
+  it('runs trials in 2 worker processes at once: they overlap in time', async () => {
+    const { result, wall, estimator } = await search(6, { estimator: { module: sleepModule, export: 'sleepEstimator', options: { ms: 400 } } });
+    expect(estimator.concurrency).toBe(2);
+    const trials = result.trials.filter((t) => !t.cached);
+    expect(trials).toHaveLength(6);
+    expect(trials.every((t) => t.status === 'completed')).toBe(true);
+    const pids = new Set(trials.map((t) => t.metrics.pid));
+    expect(pids.size).toBe(2);
+    expect(pids.has(process.pid)).toBe(false);
+    // Pairs of trials whose [start, end] intervals in the workers intersect.
+    let overlapping = 0;
+    for (const a of trials) for (const b of trials) if (a.id < b.id && a.metrics.start! < b.metrics.end! && b.metrics.start! < a.metrics.end!) overlapping++;
+    expect(overlapping).toBeGreaterThanOrEqual(3);
+    // From the first trial's start to the last one's end took well under the trials' summed time.
+    const busy = trials.reduce((s, t) => s + (t.metrics.end! - t.metrics.start!), 0);
+    const span = Math.max(...trials.map((t) => t.metrics.end!)) - Math.min(...trials.map((t) => t.metrics.start!));
+    expect(span).toBeLessThan(busy * 0.8);
+    expect(wall).toBeGreaterThanOrEqual(span);
+    expect(trials[0]!.epochs).toEqual([{ epoch: 0, score: trials[0]!.score }]);
+  });
+
+  it('fails the trial of a worker that crashes, records why, and goes on with a new worker', async () => {
+    const { result, estimator } = await search(10, { estimator: { module: sleepModule, export: 'sleepEstimator', options: { ms: 100, crashOn: 2 } } });
+    const trials = result.trials.filter((t) => !t.cached);
+    expect(trials).toHaveLength(10);
+    const crashed = trials.filter((t) => t.architecture.decisions!['grid/a'] === 2);
+    expect(crashed.length).toBeGreaterThan(0);
+    for (const t of crashed) {
+      expect(t.status).toBe('failed');
+      expect(t.error).toMatch(new RegExp(`worker process running trial ${t.id} \\(pid \\d+\\) was killed by SIGKILL`));
+    }
+    const others = trials.filter((t) => t.architecture.decisions!['grid/a'] !== 2);
+    expect(others.length).toBeGreaterThan(0);
+    expect(others.every((t) => t.status === 'completed')).toBe(true);
+    expect(estimator.pids().length).toBeLessThanOrEqual(2);
+  });
+
+  it('says clearly when a worker cannot build the estimator', async () => {
+    const bad = new WorkerPoolEstimator({ workers: 1, execArgv, estimator: { module: sleepModule, export: 'notAFactory' } });
+    pools.push(bad);
+    await expect(bad.start()).rejects.toThrow(/could not build the estimator: .* no function export "notAFactory"/);
+    const missing = new WorkerPoolEstimator({ workers: 1, execArgv, estimator: { module: '/nonexistent/estimators.js' } });
+    pools.push(missing);
+    await expect(missing.start()).rejects.toMatchObject({ code: 'BAD_ESTIMATOR_SPEC' });
+    expect(() => new WorkerPoolEstimator({ workers: 0, estimator: { module: 'x' } })).toThrow(/workers must be a positive integer/);
+    const { result } = await search(2, { workers: 1, estimator: { module: sleepModule, export: 'nope' } });
+    expect(result.trials.every((t) => t.status === 'failed' && /no function export "nope"/.test(t.error!))).toBe(true);
+  });
+
+  it('aborts running trials in the workers when the time limit passes', async () => {
+    const estimator = new WorkerPoolEstimator({ workers: 2, execArgv, estimator: { module: sleepModule, export: 'sleepEstimator', options: { ms: 5000 } } });
+    pools.push(estimator);
+    await estimator.start();
+    const container = createContainer(
+      { timeLimit: 0.8, seed: 1 },
+      workerPoolModule({ workers: 1, estimator: { module: sleepModule } }),
+      new ContainerModule(({ bind, rebind }) => {
+        bind(SearchSpace).toConstantValue(space);
+        bind(SearchStrategy).toConstantValue(new Sampler());
+        rebind(Symbol.for('autonas.PerformanceEstimator')).toConstantValue(estimator);
+      }),
+    );
+    const t0 = Date.now();
+    const result = await container.get(Experiment).run();
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(result.stoppedBy).toBe('timeLimit');
+    expect(result.trials).toHaveLength(2);
+    expect(result.trials.every((t) => t.status === 'stopped')).toBe(true);
+  });
+});

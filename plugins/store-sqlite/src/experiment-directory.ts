@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { SqliteTrialStore, type SqliteTrialStoreOptions } from './sqlite-trial-store.js';
+
+/** Name of the store file inside an experiment directory. */
+export const STORE_FILE = 'experiment.sqlite';
+
+/** Options of {@link openExperimentDirectory}. */
+export interface ExperimentDirectoryOptions extends Omit<SqliteTrialStoreOptions, 'path'> {
+  /** Delete an experiment already in the directory and start afresh. Default false: resume it. */
+  readonly overwrite?: boolean;
+}
+
+/** What {@link openExperimentDirectory} opened. */
+export interface ExperimentDirectory {
+  readonly store: SqliteTrialStore;
+  /** The store file. */
+  readonly file: string;
+  /** True when the directory already held this experiment (trials or a strategy state): the search resumes it. */
+  readonly resumed: boolean;
+}
+
+/**
+ * Opens the trial store of an experiment directory (`DIR/experiment.sqlite`), creating the
+ * directory when missing. An experiment already there is resumed unless `overwrite` is set.
+ *
+ * @param directory - the experiment's directory
+ * @param options - `overwrite`, experiment name, blob limit
+ * @returns the store and whether it resumes an earlier run
+ * @example
+ * ```ts
+ * import os from 'node:os';
+ * import path from 'node:path';
+ * import { openExperimentDirectory } from '@autonas/store-sqlite';
+ * const { store, resumed } = openExperimentDirectory(path.join(os.tmpdir(), 'autonas-example'), { overwrite: true });
+ * console.log(resumed); // false
+ * store.close();
+ * ```
+ */
+export function openExperimentDirectory(directory: string, options: ExperimentDirectoryOptions = {}): ExperimentDirectory {
+  const { overwrite, ...storeOptions } = options;
+  fs.mkdirSync(directory, { recursive: true });
+  const file = path.join(directory, STORE_FILE);
+  if (overwrite) for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(file + suffix, { force: true });
+  const store = new SqliteTrialStore({ ...storeOptions, path: file });
+  try {
+    const resumed = store.trials().length > 0 || store.loadStrategyState() !== undefined;
+    return { store, file, resumed };
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+}
