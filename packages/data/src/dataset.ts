@@ -1098,3 +1098,51 @@ export function oneHotLabels(ds: Dataset): Float32Array {
   for (let i = 0; i < ds.size; i++) out[i * ds.numClasses + ds.y[i]] = 1;
   return out;
 }
+
+/** Options of {@link kFold}. */
+export interface KFoldOptions {
+  /** Seed of the shuffle. */
+  readonly seed?: number;
+  /** Keep each class's share equal across folds (default true). */
+  readonly stratify?: boolean;
+}
+
+/**
+ * Splits a dataset into `k` folds for cross-validation: fold i validates on the i-th part and
+ * trains on the rest. The validation parts are disjoint and together cover every sample once;
+ * with `stratify` (the default) each class is dealt round-robin over the folds, so every fold
+ * holds its share of each class.
+ *
+ * @example
+ * ```ts
+ * import { createDataset, kFold } from '@autonas/data';
+ * const ds = createDataset(Array.from({ length: 30 }, (_, i) => [i]), Array.from({ length: 30 }, (_, i) => i % 3));
+ * const folds = kFold(ds, 3, { seed: 1 });
+ * console.log(folds.map((f) => [f.train.size, f.validation.size])); // [[20, 10], [20, 10], [20, 10]]
+ * ```
+ */
+export function kFold(ds: Dataset, k: number, options: KFoldOptions = {}): { train: Dataset; validation: Dataset }[] {
+  if (!Number.isInteger(k) || k < 2) throw new ConfigurationError('INVALID_OPTION', `kFold: k must be an integer of at least 2, got ${fmtValue(k)}`);
+  if (k > ds.size) throw new DataError('DATASET_TOO_SMALL', `kFold: ${k} folds need at least ${k} samples, got ${ds.size}`);
+  const rand = new Random(checkSeed(options.seed, 'kFold'));
+  const fold = new Int32Array(ds.size);
+  if (options.stratify === false) {
+    const perm = rand.permutation(ds.size);
+    for (let j = 0; j < perm.length; j++) fold[perm[j]] = j % k;
+  } else {
+    // Deal each class's shuffled members round-robin, continuing where the previous class stopped.
+    const byClass: number[][] = Array.from({ length: ds.numClasses }, () => []);
+    for (let i = 0; i < ds.size; i++) byClass[ds.y[i]].push(i);
+    let next = 0;
+    for (const members of byClass) {
+      rand.shuffleInPlace(members);
+      for (const i of members) fold[i] = next++ % k;
+    }
+  }
+  return Array.from({ length: k }, (_, f) => {
+    const val: number[] = [];
+    const train: number[] = [];
+    for (let i = 0; i < ds.size; i++) (fold[i] === f ? val : train).push(i);
+    return { train: subset(ds, train), validation: subset(ds, val) };
+  });
+}
