@@ -30,6 +30,7 @@ export {
   oneHotLabels,
   scale,
   shuffle,
+  kFold,
   splitDataset,
   subset,
   take,
@@ -42,6 +43,7 @@ export {
   type LabelInput,
   type NestedNumberArray,
   type NumericTypedArray,
+  type KFoldOptions,
   type SplitOptions,
   type TensorLike,
 } from './dataset.js';

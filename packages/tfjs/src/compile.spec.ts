@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArchitectureError, inferShapes, type ArchNode, type Architecture } from '@autonas/core';
 import { initRuntime } from './backend.js';
-import { compileArchitecture, tf, tfl, trainableParams } from './compile.js';
+import { compileArchitecture, disposeLayerBank, layerKey, tf, tfl, trainableParams } from './compile.js';
 
 const node = (id: string, op: string, params: ArchNode['params'], inputs: string[]): ArchNode => ({ id, op, params, inputs });
 
@@ -80,6 +80,32 @@ describe('compileArchitecture', () => {
     };
     expect(w(1)).toEqual(w(1));
     expect(w(1)).not.toEqual(w(2));
+  });
+
+  it('shares layers through a bank by node id, op, params and input shape, and frees them with disposeLayerBank', () => {
+    const before = tf.memory().numTensors;
+    const bank = new Map<string, tfl.layers.Layer>();
+    const wide: Architecture = { nodes: cnn.nodes.map((n) => (n.id === 'c' ? { ...n, params: { ...n.params, filters: 16 } } : n)) };
+    const a = compileArchitecture(cnn, { seed: 1, layers: bank });
+    const b = compileArchitecture(cnn, { seed: 2, layers: bank });
+    const c = compileArchitecture(wide, { seed: 3, layers: bank });
+    expect(b.getLayer('c')).toBe(a.getLayer('c'));
+    expect(c.getLayer('c')).not.toBe(a.getLayer('c'));
+    expect(c.getLayer('out')).not.toBe(a.getLayer('out')); // its input has another shape
+    expect(bank.has(`${layerKey(cnn.nodes[1]!, [[28, 28, 1]])}#0`)).toBe(true);
+    // Training one model moves the other's weights; predictions agree.
+    const doubled = a.getLayer('c').getWeights().map((w) => tf.mul(w, 2));
+    a.getLayer('c').setWeights(doubled);
+    tf.dispose(doubled);
+    const x = tf.randomUniform([2, 28, 28, 1], 0, 1, 'float32', 5);
+    const [pa, pb] = [a.predict(x) as tf.Tensor, b.predict(x) as tf.Tensor];
+    expect(Array.from(pa.dataSync())).toEqual(Array.from(pb.dataSync()));
+    tf.dispose([x, pa, pb]);
+    const layersIn = new Set([...a.layers, ...b.layers, ...c.layers].filter((l) => l.weights.length > 0)).size;
+    expect(bank.size).toBeGreaterThanOrEqual(layersIn);
+    disposeLayerBank(bank);
+    expect(bank.size).toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('rejects unknown ops and impossible shapes before touching TensorFlow.js', () => {

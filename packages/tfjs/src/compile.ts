@@ -9,6 +9,49 @@ export interface CompileOptions {
   readonly seed?: number;
   /** Model name. */
   readonly name?: string;
+  /**
+   * A bank of layers to share weights through: a node's layer is taken from it when it holds
+   * one for the same node id, op, params and input shapes (the key {@link layerKey} gives), and
+   * a new layer is stored in it otherwise. Models compiled with the same bank share those
+   * layers' weights (a one-shot supernet). The bank's layers outlive the models built from them:
+   * drop such models without `dispose()`, and release the weights with {@link disposeLayerBank}.
+   */
+  readonly layers?: Map<string, tfl.layers.Layer>;
+}
+
+/**
+ * The key under which {@link compileArchitecture} shares a node's layer through
+ * `CompileOptions.layers`: node id, op, params (sorted keys) and input shapes.
+ *
+ * @example
+ * ```ts
+ * import { layerKey } from '@autonas/tfjs';
+ * console.log(layerKey({ id: 'c', op: 'dense', params: { units: 8 }, inputs: ['in'] }, [[16]]));
+ * ```
+ */
+export function layerKey(node: ArchNode, inputShapes: ReadonlyArray<readonly number[]>): string {
+  const params = Object.keys(node.params).sort().map((k) => `${k}=${JSON.stringify(node.params[k])}`).join(',');
+  return `${node.id}|${node.op}|${params}|${inputShapes.map((s) => s.join('x')).join(';')}`;
+}
+
+/**
+ * Disposes the weights of every layer in a bank built through `CompileOptions.layers` and
+ * empties it; models compiled from it can no longer run.
+ *
+ * @example
+ * ```ts
+ * import { compileArchitecture, disposeLayerBank, tfl } from '@autonas/tfjs';
+ * const bank = new Map<string, tfl.layers.Layer>();
+ * compileArchitecture({ nodes: [
+ *   { id: 'in', op: 'input', params: { shape: [4] }, inputs: [] },
+ *   { id: 'out', op: 'classifier', params: { classes: 2 }, inputs: ['in'] },
+ * ] }, { layers: bank });
+ * disposeLayerBank(bank);
+ * ```
+ */
+export function disposeLayerBank(bank: Map<string, tfl.layers.Layer>): void {
+  for (const layer of bank.values()) for (const w of layer.weights) w.dispose();
+  bank.clear();
 }
 
 const num = numberParam;
@@ -37,8 +80,9 @@ const layerName = (id: string) => id.replace(/[^A-Za-z0-9_.-]/g, '_');
  * ```
  */
 export function compileArchitecture(arch: Architecture, options: CompileOptions = {}): tfl.LayersModel {
-  inferShapes(arch);
+  const { shapes } = inferShapes(arch);
   const order = checkGraph(arch);
+  const bank = options.layers;
   const seed0 = options.seed ?? 0;
   let k = 0;
   const seed = () => (seed0 * 1009 + ++k) % 2147483647;
@@ -49,6 +93,16 @@ export function compileArchitecture(arch: Architecture, options: CompileOptions 
     const xs = n.inputs.map((i) => outs.get(i)!);
     const x = xs[0]!;
     const name = layerName(n.id);
+    const key = bank ? layerKey(n, n.inputs.map((i) => shapes.get(i)!)) : '';
+    let aux = 0;
+    // With a bank, a layer of the same key is reused (its factory is not called).
+    const layer = <L extends tfl.layers.Layer>(make: () => L): tfl.layers.Layer => {
+      if (!bank) return make();
+      const k = `${key}#${aux++}`;
+      let l = bank.get(k);
+      if (!l) bank.set(k, (l = make()));
+      return l;
+    };
     let y: tfl.SymbolicTensor;
     switch (n.op) {
       case 'input':
@@ -58,81 +112,81 @@ export function compileArchitecture(arch: Architecture, options: CompileOptions 
       case 'conv2d':
         if (num(n, 'dilationRate', 1) > 1) {
           // tf.layers.conv2d's fused op has a built-in gradient that rejects dilation.
-          y = new DilatedConv2D({
+          y = layer(() => new DilatedConv2D({
             name, filters: num(n, 'filters'), kernelSize: num(n, 'kernelSize'), dilationRate: num(n, 'dilationRate', 1),
             padding: str(n, 'padding', 'same') as 'same' | 'valid', activation: str(n, 'activation', 'linear'),
             useBias: n.params.useBias !== false, kernelInitializer: init(),
-          }).apply(x) as tfl.SymbolicTensor;
+          })).apply(x) as tfl.SymbolicTensor;
           break;
         }
-        y = tfl.layers.conv2d({
+        y = layer(() => tfl.layers.conv2d({
           name, filters: num(n, 'filters'), kernelSize: num(n, 'kernelSize'), strides: num(n, 'strides', 1), dilationRate: num(n, 'dilationRate', 1),
           padding: str(n, 'padding', 'same') as 'same' | 'valid', activation: str(n, 'activation', 'linear') as never,
           useBias: n.params.useBias !== false, kernelInitializer: init(),
-        }).apply(x) as tfl.SymbolicTensor;
+        })).apply(x) as tfl.SymbolicTensor;
         break;
       case 'sepconv2d':
-        y = tfl.layers.separableConv2d({
+        y = layer(() => tfl.layers.separableConv2d({
           name, filters: num(n, 'filters'), kernelSize: num(n, 'kernelSize'), strides: num(n, 'strides', 1), dilationRate: num(n, 'dilationRate', 1),
           padding: str(n, 'padding', 'same') as 'same' | 'valid', activation: str(n, 'activation', 'linear') as never,
           useBias: n.params.useBias !== false, depthwiseInitializer: init(), pointwiseInitializer: init(),
-        }).apply(x) as tfl.SymbolicTensor;
+        })).apply(x) as tfl.SymbolicTensor;
         break;
       case 'depthwiseconv2d':
-        y = tfl.layers.depthwiseConv2d({
+        y = layer(() => tfl.layers.depthwiseConv2d({
           name, kernelSize: num(n, 'kernelSize'), strides: num(n, 'strides', 1), dilationRate: num(n, 'dilationRate', 1),
           depthMultiplier: num(n, 'depthMultiplier', 1), padding: str(n, 'padding', 'same') as 'same' | 'valid',
           activation: str(n, 'activation', 'linear') as never, useBias: n.params.useBias !== false, depthwiseInitializer: init(),
-        }).apply(x) as tfl.SymbolicTensor;
+        })).apply(x) as tfl.SymbolicTensor;
         break;
       case 'batchnorm':
-        y = tfl.layers.batchNormalization({ name, momentum: num(n, 'momentum', 0.9), epsilon: num(n, 'epsilon', 1e-3) }).apply(x) as tfl.SymbolicTensor;
+        y = layer(() => tfl.layers.batchNormalization({ name, momentum: num(n, 'momentum', 0.9), epsilon: num(n, 'epsilon', 1e-3) })).apply(x) as tfl.SymbolicTensor;
         break;
       case 'activation':
-        y = tfl.layers.activation({ name, activation: str(n, 'fn', 'relu') as never }).apply(x) as tfl.SymbolicTensor;
+        y = layer(() => tfl.layers.activation({ name, activation: str(n, 'fn', 'relu') as never })).apply(x) as tfl.SymbolicTensor;
         break;
       case 'maxpool2d':
       case 'avgpool2d': {
         const poolSize = num(n, 'poolSize', 2);
         const cfg = { name, poolSize, strides: num(n, 'strides', poolSize), padding: str(n, 'padding', 'valid') as 'same' | 'valid' };
-        y = (n.op === 'maxpool2d' ? tfl.layers.maxPooling2d(cfg) : tfl.layers.averagePooling2d(cfg)).apply(x) as tfl.SymbolicTensor;
+        y = layer(() => (n.op === 'maxpool2d' ? tfl.layers.maxPooling2d(cfg) : tfl.layers.averagePooling2d(cfg))).apply(x) as tfl.SymbolicTensor;
         break;
       }
       case 'globalavgpool2d':
-        y = tfl.layers.globalAveragePooling2d({ name }).apply(x) as tfl.SymbolicTensor;
+        y = layer(() => tfl.layers.globalAveragePooling2d({ name })).apply(x) as tfl.SymbolicTensor;
         break;
       case 'dropout':
-        y = tfl.layers.dropout({ name, rate: num(n, 'rate'), seed: seed() }).apply(x) as tfl.SymbolicTensor;
+        y = layer(() => tfl.layers.dropout({ name, rate: num(n, 'rate'), seed: seed() })).apply(x) as tfl.SymbolicTensor;
         break;
       case 'flatten':
-        y = tfl.layers.flatten({ name }).apply(x) as tfl.SymbolicTensor;
+        y = layer(() => tfl.layers.flatten({ name })).apply(x) as tfl.SymbolicTensor;
         break;
       case 'dense':
-        y = tfl.layers.dense({ name, units: num(n, 'units'), activation: str(n, 'activation', 'linear') as never, kernelInitializer: init() }).apply(x) as tfl.SymbolicTensor;
+        y = layer(() => tfl.layers.dense({ name, units: num(n, 'units'), activation: str(n, 'activation', 'linear') as never, kernelInitializer: init() })).apply(x) as tfl.SymbolicTensor;
         break;
       case 'add':
-        y = tfl.layers.add({ name }).apply(xs) as tfl.SymbolicTensor;
+        y = layer(() => tfl.layers.add({ name })).apply(xs) as tfl.SymbolicTensor;
         break;
       case 'concat':
-        y = tfl.layers.concatenate({ name, axis: -1 }).apply(xs) as tfl.SymbolicTensor;
+        y = layer(() => tfl.layers.concatenate({ name, axis: -1 })).apply(xs) as tfl.SymbolicTensor;
         break;
       case 'classifier': {
-        const flat = x.shape.length > 2 ? (tfl.layers.flatten({ name: `${name}_flatten` }).apply(x) as tfl.SymbolicTensor) : x;
-        y = tfl.layers.dense({ name, units: num(n, 'classes'), activation: 'softmax', kernelInitializer: init() }).apply(flat) as tfl.SymbolicTensor;
+        const flat = x.shape.length > 2 ? (layer(() => tfl.layers.flatten({ name: `${name}_flatten` })).apply(x) as tfl.SymbolicTensor) : x;
+        y = layer(() => tfl.layers.dense({ name, units: num(n, 'classes'), activation: 'softmax', kernelInitializer: init() })).apply(flat) as tfl.SymbolicTensor;
         break;
       }
       case 'zeros': {
         // DARTS' Zero: x[::s, ::s] · 0, of standard layers (a 1×1 pool with stride s, a rescaling by 0).
         const st = num(n, 'strides', 1);
-        const sub = st > 1 ? (tfl.layers.averagePooling2d({ name: `${name}_subsample`, poolSize: 1, strides: st, padding: 'same' }).apply(x) as tfl.SymbolicTensor) : x;
-        y = tfl.layers.rescaling({ name, scale: 0, offset: 0 }).apply(sub) as tfl.SymbolicTensor;
+        const sub = st > 1 ? (layer(() => tfl.layers.averagePooling2d({ name: `${name}_subsample`, poolSize: 1, strides: st, padding: 'same' })).apply(x) as tfl.SymbolicTensor) : x;
+        y = layer(() => tfl.layers.rescaling({ name, scale: 0, offset: 0 })).apply(sub) as tfl.SymbolicTensor;
         break;
       }
       case 'crop2d':
-        y = tfl.layers.cropping2D({ name, cropping: n.params.cropping as unknown as [[number, number], [number, number]] }).apply(x) as tfl.SymbolicTensor;
+        y = layer(() => tfl.layers.cropping2D({ name, cropping: n.params.cropping as unknown as [[number, number], [number, number]] })).apply(x) as tfl.SymbolicTensor;
         break;
       case 'zeropad2d':
-        y = tfl.layers.zeroPadding2d({ name, padding: n.params.padding as unknown as [[number, number], [number, number]] }).apply(x) as tfl.SymbolicTensor;
+        y = layer(() => tfl.layers.zeroPadding2d({ name, padding: n.params.padding as unknown as [[number, number], [number, number]] })).apply(x) as tfl.SymbolicTensor;
         break;
       default:
         throw new InvalidArchitectureError('UNKNOWN_OP', `the tfjs runtime cannot build op "${n.op}" (node "${n.id}")`);

@@ -1,1 +1,2 @@
 export * from './low-fidelity-estimator.js';
+export * from './fidelity.js';

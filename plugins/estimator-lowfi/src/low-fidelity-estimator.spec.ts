@@ -78,7 +78,25 @@ describe('LowFidelityEstimator', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('downscales the input: trains the 28×28 architecture at 14×14, above chance, returning no artifact', async () => {
+    const before = tf.memory().numTensors;
+    const est = new LowFidelityEstimator(data, { epochs: 3, batchSize: 32, maxSamples: 800, learningRate: 0.004, inputScale: 0.5 });
+    expect(est.inputShape).toEqual([14, 14, 1]);
+    const arch = new ConvGrid().defaultArchitecture();
+    const e = await est.estimate(arch, { trialId: 0, seed: 1, signal: new AbortController().signal, report: () => {} });
+    expect(e.metrics.inputHeight).toBe(14);
+    expect(e.metrics.params).toBe(4 * 9 + 4 + 7 * 7 * 4 * 16 + 16 + 16 * 10 + 10);
+    expect(e.score).toBeGreaterThan(0.6); // chance: 0.1
+    expect(e.artifact).toBeUndefined();
+    expect(tf.memory().numTensors).toBe(before);
+    // A candidate whose pooling does not fit the smaller image fails naming the problem.
+    const tiny = new LowFidelityEstimator(data, { maxSamples: 50, inputScale: 0.05 });
+    await expect(tiny.estimate(arch, { trialId: 1, seed: 1, signal: new AbortController().signal, report: () => {} })).rejects.toThrow(/shape|size/);
+  });
+
   it('rejects bad options', () => {
+    expect(() => new LowFidelityEstimator(data, { inputScale: 0 })).toThrow(/inputScale/);
+    expect(() => new LowFidelityEstimator(data, { inputScale: 1.5 })).toThrow(ConfigurationError);
     expect(() => new LowFidelityEstimator(data, { dataFraction: 0 })).toThrow(ConfigurationError);
     expect(() => new LowFidelityEstimator(data, { validationFraction: 2 })).toThrow(ConfigurationError);
     expect(() => new LowFidelityEstimator(data, { maxSamples: 1.5 })).toThrow(/maxSamples/);

@@ -8,8 +8,8 @@ import {
   type Estimate,
   type EstimateContext,
 } from '@autonas/core';
-import { SearchData, subset, type Dataset } from '@autonas/data';
-import { compileArchitecture, ensureRuntime, trainableParams, trainModel, type ModelArtifact } from '@autonas/tfjs';
+import { SearchData, createDataset, subset, type Dataset } from '@autonas/data';
+import { compileArchitecture, ensureRuntime, tf, trainableParams, trainModel, type ModelArtifact } from '@autonas/tfjs';
 
 /** Options of {@link LowFidelityEstimator}. */
 export interface LowFidelityOptions {
@@ -29,6 +29,48 @@ export interface LowFidelityOptions {
   readonly patience?: number;
   /** Seed of the data subset; the same subset is used for every candidate, so scores compare. Default 0. */
   readonly subsetSeed?: number;
+  /**
+   * Input downscaling, in (0, 1]: images [h, w, c] are resized (bilinear, half-pixel centres;
+   * 0.5 is a 2×2 average) to [round(h·s), round(w·s), c] once, and each candidate's `input` node
+   * is given that shape before it is compiled, so spaces need not know. A candidate whose
+   * pooling no longer fits the smaller image fails with an `InvalidArchitectureError`. The
+   * trained model then expects small images, so no artifact is returned: retrain the winner at
+   * full size. Default 1 (off).
+   */
+  readonly inputScale?: number;
+}
+
+/**
+ * An architecture whose input node takes samples of `shape` instead (what
+ * `LowFidelityOptions.inputScale` does to each candidate).
+ *
+ * @example
+ * ```ts
+ * import { withInputShape } from '@autonas/estimator-lowfi';
+ * import type { Architecture } from '@autonas/core';
+ * const small = (arch: Architecture) => withInputShape(arch, [14, 14, 1]);
+ * ```
+ */
+export function withInputShape(arch: Architecture, shape: readonly number[]): Architecture {
+  const inputs = arch.nodes.filter((n) => n.op === 'input');
+  if (inputs.length !== 1) throw new ConfigurationError('BAD_INPUT_SCALE', `inputScale needs an architecture with one input node, this one has ${inputs.length}`);
+  return { ...arch, nodes: arch.nodes.map((n) => (n.op === 'input' ? { ...n, params: { ...n.params, shape: [...shape] } } : n)) };
+}
+
+/** Resizes image samples [h, w, c] to [h2, w2, c], bilinearly, in chunks. */
+function resizeImages(ds: Dataset, h2: number, w2: number): Dataset {
+  const [h, w, c] = ds.sampleShape as [number, number, number];
+  const out = new Float32Array(ds.size * h2 * w2 * c);
+  const chunk = 1024;
+  for (let from = 0; from < ds.size; from += chunk) {
+    const n = Math.min(chunk, ds.size - from);
+    const part = tf.tidy(() => {
+      const x = tf.tensor4d(ds.x.subarray(from * h * w * c, (from + n) * h * w * c), [n, h, w, c]);
+      return tf.image.resizeBilinear(x, [h2, w2], false, true).dataSync() as Float32Array;
+    });
+    out.set(part, from * h2 * w2 * c);
+  }
+  return createDataset(out, ds.y, { sampleShape: [h2, w2, c], numClasses: ds.numClasses, name: `${ds.name ?? 'data'}/${h2}x${w2}` });
 }
 
 /**
@@ -47,14 +89,21 @@ export interface LowFidelityOptions {
  */
 export class LowFidelityEstimator implements PerformanceEstimator {
   readonly name = 'lowfi';
+  /** The training subset (at full size; downscaled copies are made on the first estimate). */
   readonly train: Dataset;
   readonly validation: Dataset;
+  private scaled: { train: Dataset; validation: Dataset; shape: number[] } | undefined;
 
   constructor(data: SearchData, readonly options: LowFidelityOptions = {}) {
     const frac = options.dataFraction ?? 1;
     const vfrac = options.validationFraction ?? 1;
     if (!(frac > 0 && frac <= 1)) throw new ConfigurationError('BAD_FRACTION', `dataFraction must be in (0, 1], got ${frac}`);
     if (!(vfrac > 0 && vfrac <= 1)) throw new ConfigurationError('BAD_FRACTION', `validationFraction must be in (0, 1], got ${vfrac}`);
+    const scale = options.inputScale ?? 1;
+    if (!(scale > 0 && scale <= 1)) throw new ConfigurationError('BAD_INPUT_SCALE', `inputScale must be in (0, 1], got ${scale}`);
+    if (scale < 1 && data.train.sampleShape.length !== 3) {
+      throw new ConfigurationError('BAD_INPUT_SCALE', `inputScale needs image samples [height, width, channels], got [${data.train.sampleShape.join(', ')}]`);
+    }
     if (options.maxSamples !== undefined && !(Number.isInteger(options.maxSamples) && options.maxSamples >= 1)) {
       throw new ConfigurationError('BAD_MAX_SAMPLES', `maxSamples must be a positive integer, got ${options.maxSamples}`);
     }
@@ -65,16 +114,36 @@ export class LowFidelityEstimator implements PerformanceEstimator {
     this.validation = pick(data.validation, Math.max(1, Math.round(data.validation.size * vfrac)));
   }
 
+  /** Sample shape the candidates are trained on: the data's, or downscaled by `inputScale`. */
+  get inputShape(): readonly number[] {
+    const s = this.options.inputScale ?? 1;
+    const [h, w, c] = this.train.sampleShape;
+    return s === 1 ? this.train.sampleShape : [Math.max(1, Math.round(h! * s)), Math.max(1, Math.round(w! * s)), c!];
+  }
+
+  /** The training and validation subsets at the trained input size. */
+  private sets(): { train: Dataset; validation: Dataset } {
+    if ((this.options.inputScale ?? 1) === 1) return this;
+    if (!this.scaled) {
+      const shape = [...this.inputShape];
+      this.scaled = { train: resizeImages(this.train, shape[0]!, shape[1]!), validation: resizeImages(this.validation, shape[0]!, shape[1]!), shape };
+    }
+    return this.scaled;
+  }
+
   async estimate(arch: Architecture, ctx: EstimateContext): Promise<Estimate> {
     await ensureRuntime();
-    const model = compileArchitecture(arch, { seed: ctx.seed });
+    const scaled = (this.options.inputScale ?? 1) < 1;
+    const { train, validation } = this.sets();
+    const model = compileArchitecture(scaled ? withInputShape(arch, this.inputShape) : arch, { seed: ctx.seed });
+    let released = false;
     try {
-      const result = await trainModel(model, this.train, {
+      const result = await trainModel(model, train, {
         epochs: this.options.epochs ?? 1,
         batchSize: this.options.batchSize,
         learningRate: this.options.learningRate,
         patience: this.options.patience,
-        validation: this.validation,
+        validation,
         seed: ctx.seed,
         signal: ctx.signal,
         onEpoch: (m) => ctx.report(m),
@@ -83,24 +152,30 @@ export class LowFidelityEstimator implements PerformanceEstimator {
         throw new AutonasError('STOPPED_BEFORE_EPOCH', 'the trial was stopped before its first epoch ended');
       }
       const last = result.history[result.history.length - 1]!;
-      const artifact: ModelArtifact = { model, dispose: () => model.dispose() };
+      const artifact: ModelArtifact | undefined = scaled ? undefined : { model, dispose: () => model.dispose() };
+      const params = trainableParams(model);
+      if (scaled) {
+        released = true;
+        model.dispose();
+      }
       return {
         score: result.bestValAccuracy,
         metrics: {
           valAccuracy: result.bestValAccuracy,
           valLoss: last.valLoss ?? NaN,
           trainAccuracy: last.accuracy ?? NaN,
-          params: trainableParams(model),
+          params,
           epochs: result.epochs,
           samplesPerSecond: result.samplesPerSecond,
           trainSamples: this.train.size,
+          inputHeight: train.sampleShape[0]!,
         },
         cost: { seconds: result.seconds, epochs: result.epochs, samples: result.epochs * this.train.size },
         partial: result.aborted,
         artifact,
       };
     } catch (e) {
-      model.dispose();
+      if (!released) model.dispose();
       throw e;
     }
   }

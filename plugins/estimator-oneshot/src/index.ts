@@ -1,0 +1,2 @@
+export * from './kendall-tau.js';
+export * from './oneshot-estimator.js';

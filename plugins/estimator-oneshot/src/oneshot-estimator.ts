@@ -1,0 +1,367 @@
+import {
+  AutonasError,
+  ConfigurationError,
+  ContainerModule,
+  PerformanceEstimator,
+  Random,
+  SearchSpace,
+  sha256Hex,
+  type Architecture,
+  type Estimate,
+  type EstimateContext,
+} from '@autonas/core';
+import { SearchData, subset, type Dataset } from '@autonas/data';
+import { batchTensors, compileArchitecture, disposeLayerBank, ensureRuntime, evaluateModel, tf, tfl, trainableParams } from '@autonas/tfjs';
+import { kendallTau } from './kendall-tau.js';
+
+/** Options of {@link OneShotEstimator}. */
+export interface OneShotOptions {
+  /** Supernet training steps (one sampled architecture and one batch each). Default 1000. */
+  readonly steps?: number;
+  /** Default 64. */
+  readonly batchSize?: number;
+  /** Adam learning rate of the supernet. Default 0.001. */
+  readonly learningRate?: number;
+  /** Training batches run to recalibrate a path's batch-norm statistics before it is scored. Default 4. */
+  readonly calibrationBatches?: number;
+  /** Validation samples a path is scored on (a fixed seeded subset). Default: all. */
+  readonly validationSamples?: number;
+  /** Compiled path models kept (least recently used dropped first). Default 64. */
+  readonly cacheSize?: number;
+  /** Seed of the supernet's weights, the sampled paths and the batch order. Default 0. */
+  readonly seed?: number;
+}
+
+/** What {@link OneShotEstimator.trainSupernet} did. */
+export interface SupernetTraining {
+  /** Steps done in all, this call's included. */
+  readonly steps: number;
+  /** Seconds of this call. */
+  readonly seconds: number;
+  /** Mean training loss of the last (up to) 50 steps. */
+  readonly loss: number;
+  /** True when the signal stopped this call before `steps`; the next call goes on. */
+  readonly aborted: boolean;
+}
+
+/** One architecture of a rank-correlation sample: its one-shot score beside its stand-alone accuracy. */
+export interface RankedArchitecture {
+  readonly architecture: Architecture;
+  /** Accuracy of the architecture trained alone (by any estimator). */
+  readonly standalone: number;
+}
+
+/** What {@link OneShotEstimator.rankCorrelation} reports. */
+export interface RankCorrelation {
+  /** Kendall's τ-b between one-shot scores and stand-alone accuracies. */
+  readonly tau: number;
+  readonly oneShot: readonly number[];
+  readonly standalone: readonly number[];
+}
+
+/** Adam moments of one variable, keyed by variable name (tfjs's own optimisers key them by position). */
+interface Moments {
+  m: tf.Tensor;
+  v: tf.Tensor;
+  t: number;
+}
+
+/**
+ * A one-shot weight-sharing estimator (Bender et al. 2018; Guo et al. 2020, single-path one-shot):
+ * a supernet holds the weights of every architecture of a space, trained once with uniform
+ * single-path sampling (each step, an architecture `space.sample(rng)` and one batch); a candidate
+ * is then scored in seconds by running its path with the inherited weights, after its batch-norm
+ * statistics are recalibrated on a few training batches.
+ *
+ * Weights are shared by node identity: two architectures share a layer when they hold a node
+ * with the same id, op, params and input shapes (`compileArchitecture`'s `layers` bank), so it
+ * works for any space whose node ids name positions (the chain space's `b1_conv1`, NAS-Bench-201's
+ * `stage_0/cell_1/node_2/from_0/conv`) through the core API alone. The supernet is trained on the
+ * first `estimate` (that trial bears its cost) unless {@link OneShotEstimator.trainSupernet} ran
+ * before. One-shot scores are a proxy: check them with {@link OneShotEstimator.rankCorrelation}.
+ *
+ * @example
+ * ```ts
+ * import { OneShotEstimator } from '@autonas/estimator-oneshot';
+ * import { Random, type SearchSpace } from '@autonas/core';
+ * import type { SearchData } from '@autonas/data';
+ * async function oneShot(space: SearchSpace, data: SearchData) {
+ *   const est = new OneShotEstimator(space, data, { steps: 500, batchSize: 32 });
+ *   await est.trainSupernet();
+ *   const { accuracy } = await est.score(space.sample(new Random(1))); // seconds, not minutes
+ *   est.dispose();
+ *   return accuracy;
+ * }
+ * ```
+ */
+export class OneShotEstimator implements PerformanceEstimator {
+  readonly name = 'oneshot';
+  readonly train: Dataset;
+  readonly validation: Dataset;
+  private readonly bank = new Map<string, tfl.layers.Layer>();
+  private readonly paths = new Map<string, tfl.LayersModel>();
+  private readonly moments = new Map<string, Moments>();
+  private readonly rng: Random;
+  private readonly batchRng: Random;
+  private stepsDone = 0;
+  private order: Int32Array = new Int32Array(0);
+  private cursor = 0;
+  private training: Promise<SupernetTraining> | undefined;
+  private disposed = false;
+
+  constructor(readonly space: SearchSpace, data: SearchData, readonly options: OneShotOptions = {}) {
+    const positiveInt = (k: keyof OneShotOptions, min = 1) => {
+      const v = options[k];
+      if (v !== undefined && !(Number.isInteger(v) && (v as number) >= min)) throw new ConfigurationError('BAD_ONESHOT_OPTION', `${k} must be an integer >= ${min}, got ${v}`);
+    };
+    positiveInt('steps', 0);
+    positiveInt('batchSize');
+    positiveInt('calibrationBatches', 0);
+    positiveInt('validationSamples');
+    positiveInt('cacheSize');
+    if (options.learningRate !== undefined && !(options.learningRate > 0)) throw new ConfigurationError('BAD_ONESHOT_OPTION', `learningRate must be positive, got ${options.learningRate}`);
+    this.train = data.train;
+    const seed = options.seed ?? 0;
+    this.rng = new Random(seed).fork('paths');
+    this.batchRng = new Random(seed).fork('batches');
+    const n = options.validationSamples;
+    this.validation = n === undefined || n >= data.validation.size
+      ? data.validation
+      : subset(data.validation, Int32Array.from(new Random(seed).fork('validation').permutation(data.validation.size).slice(0, n)));
+  }
+
+  /** Supernet training steps done so far. */
+  get steps(): number {
+    return this.stepsDone;
+  }
+
+  /** Layers (weight groups) the supernet holds so far. */
+  get layerCount(): number {
+    return this.bank.size;
+  }
+
+  /**
+   * Trains the supernet up to `options.steps` steps in all: each step samples an architecture
+   * uniformly from the space (`space.sample`) and takes one Adam step on its path with one batch.
+   * Calls made while one runs wait for it.
+   */
+  trainSupernet(opts: { signal?: AbortSignal; onStep?: (step: number, loss: number) => void } = {}): Promise<SupernetTraining> {
+    this.assertAlive();
+    this.training ??= this.runTraining(opts).finally(() => (this.training = undefined));
+    return this.training;
+  }
+
+  /**
+   * Scores an architecture with the supernet's weights: recalibrates its batch-norm statistics
+   * on `calibrationBatches` training batches, then evaluates it on the validation split.
+   */
+  async score(arch: Architecture): Promise<{ accuracy: number; loss: number; seconds: number }> {
+    this.assertAlive();
+    await ensureRuntime();
+    const t0 = performance.now();
+    const model = this.pathModel(arch);
+    this.recalibrate(model);
+    const { accuracy, loss } = await evaluateModel(model, this.validation);
+    return { accuracy, loss, seconds: (performance.now() - t0) / 1000 };
+  }
+
+  async estimate(arch: Architecture, ctx: EstimateContext): Promise<Estimate> {
+    const t0 = performance.now();
+    let trained: SupernetTraining | undefined;
+    if (this.stepsDone < (this.options.steps ?? 1000)) {
+      trained = await this.trainSupernet({ signal: ctx.signal });
+      if (trained.aborted) throw new AutonasError('STOPPED_BEFORE_TRAINED', `the supernet was stopped after ${trained.steps} of ${this.options.steps ?? 1000} steps`);
+    }
+    const s = await this.score(arch);
+    ctx.report({ epoch: 0, valAccuracy: s.accuracy, valLoss: s.loss });
+    const params = trainableParams(this.pathModel(arch));
+    return {
+      score: s.accuracy,
+      metrics: { valAccuracy: s.accuracy, valLoss: s.loss, params, oneShot: 1, supernetSteps: this.stepsDone, ...(trained ? { supernetSeconds: trained.seconds } : {}) },
+      cost: { seconds: (performance.now() - t0) / 1000, samples: this.validation.size },
+    };
+  }
+
+  /**
+   * The rank correlation between one-shot scores and stand-alone accuracies on a sample of
+   * architectures that were also trained alone: Kendall's τ-b (1: same order, 0: unrelated).
+   * Tells how far to trust the one-shot ranking of this space and budget.
+   */
+  async rankCorrelation(sample: readonly RankedArchitecture[]): Promise<RankCorrelation> {
+    const oneShot: number[] = [];
+    for (const s of sample) oneShot.push((await this.score(s.architecture)).accuracy);
+    const standalone = sample.map((s) => s.standalone);
+    return { tau: kendallTau(oneShot, standalone), oneShot, standalone };
+  }
+
+  /**
+   * The compiled path of an architecture in the supernet (cached; layers shared with every other
+   * path). Owned by the estimator: do not dispose it.
+   */
+  pathModel(arch: Architecture): tfl.LayersModel {
+    this.assertAlive();
+    const key = sha256Hex(JSON.stringify(arch.nodes));
+    let model = this.paths.get(key);
+    if (model) {
+      this.paths.delete(key);
+    } else {
+      const inShape = arch.nodes.filter((n) => n.op === 'input').map((n) => String(n.params.shape));
+      if (inShape.length !== 1 || inShape[0] !== this.train.sampleShape.join()) {
+        throw new ConfigurationError('SHAPE_MISMATCH', `architecture expects samples of shape [${inShape.join('], [')}] but the data has [${this.train.sampleShape.join()}]`);
+      }
+      model = compileArchitecture(arch, { seed: this.options.seed ?? 0, layers: this.bank, name: 'oneshot_path' });
+    }
+    this.paths.set(key, model);
+    // Paths own no tensors (the bank does), so dropping one is enough.
+    while (this.paths.size > (this.options.cacheSize ?? 64)) this.paths.delete(this.paths.keys().next().value!);
+    return model;
+  }
+
+  /** Releases every weight of the supernet and the optimiser state. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.paths.clear();
+    disposeLayerBank(this.bank);
+    for (const m of this.moments.values()) tf.dispose([m.m, m.v]);
+    this.moments.clear();
+  }
+
+  private assertAlive(): void {
+    if (this.disposed) throw new AutonasError('DISPOSED', 'this OneShotEstimator was disposed');
+  }
+
+  private async runTraining(opts: { signal?: AbortSignal; onStep?: (step: number, loss: number) => void }): Promise<SupernetTraining> {
+    await ensureRuntime();
+    const target = this.options.steps ?? 1000;
+    const t0 = performance.now();
+    const losses: number[] = [];
+    let last = t0;
+    let aborted = false;
+    while (this.stepsDone < target) {
+      if (performance.now() - last > 25) {
+        await new Promise<void>((r) => setImmediate(r));
+        last = performance.now();
+      }
+      if (opts.signal?.aborted) {
+        aborted = true;
+        break;
+      }
+      const model = this.pathModel(this.space.sample(this.rng));
+      const loss = this.step(model, this.nextBatch());
+      if (!Number.isFinite(loss)) throw new ConfigurationError('DIVERGED', `supernet training diverged: loss ${loss} at step ${this.stepsDone}; lower the learning rate`);
+      losses.push(loss);
+      if (losses.length > 50) losses.shift();
+      this.stepsDone++;
+      opts.onStep?.(this.stepsDone, loss);
+    }
+    return {
+      steps: this.stepsDone,
+      seconds: (performance.now() - t0) / 1000,
+      loss: losses.length ? losses.reduce((a, b) => a + b, 0) / losses.length : NaN,
+      aborted,
+    };
+  }
+
+  /** Indices of the next training batch (epochs of seeded shuffles). */
+  private nextBatch(): Int32Array {
+    const bs = Math.min(this.options.batchSize ?? 64, this.train.size);
+    if (this.cursor + bs > this.order.length) {
+      this.order = Int32Array.from(this.batchRng.permutation(this.train.size));
+      this.cursor = 0;
+    }
+    const out = this.order.subarray(this.cursor, this.cursor + bs);
+    this.cursor += bs;
+    return out;
+  }
+
+  /** One Adam step on the path's weights (moments per variable name; bias correction per variable's own step count). */
+  private step(model: tfl.LayersModel, indices: Int32Array): number {
+    const lr = this.options.learningRate ?? 0.001;
+    const [beta1, beta2, eps] = [0.9, 0.999, 1e-7];
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const { x, y } = batchTensors(this.train, indices, 0, indices.length);
+    try {
+      const { value, grads } = tf.variableGrads(() => {
+        const p = model.apply(x, { training: true }) as tf.Tensor2D;
+        return tf.mean(tf.neg(tf.sum(tf.mul(y, tf.log(tf.clipByValue(p, 1e-7, 1))), -1))) as tf.Scalar;
+      }, vars);
+      for (const v of vars) {
+        const g = grads[v.name];
+        if (!g) continue;
+        const prev = this.moments.get(v.name) ?? { m: tf.zerosLike(v), v: tf.zerosLike(v), t: 0 };
+        const t = prev.t + 1;
+        const [m, s] = tf.tidy(() => [tf.add(tf.mul(prev.m, beta1), tf.mul(g, 1 - beta1)), tf.add(tf.mul(prev.v, beta2), tf.mul(tf.square(g), 1 - beta2))]);
+        tf.tidy(() => {
+          const mHat = tf.div(m!, 1 - beta1 ** t);
+          const vHat = tf.div(s!, 1 - beta2 ** t);
+          v.assign(tf.sub(v, tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), eps)), lr)));
+        });
+        tf.dispose([prev.m, prev.v]);
+        this.moments.set(v.name, { m: m!, v: s!, t });
+      }
+      const loss = value.dataSync()[0]!;
+      tf.dispose([value, ...Object.values(grads)]);
+      return loss;
+    } finally {
+      tf.dispose([x, y]);
+    }
+  }
+
+  /**
+   * Re-estimates the moving mean and variance of the path's batch-norm layers as the plain
+   * average over `calibrationBatches` training batches (momentum b/(b+1) at batch b), as in
+   * single-path one-shot NAS, since the shared statistics mix every path trained.
+   */
+  private recalibrate(model: tfl.LayersModel): void {
+    const batches = this.options.calibrationBatches ?? 4;
+    const bns = model.layers.filter((l) => l.getClassName() === 'BatchNormalization') as unknown as Array<{ momentum: number }>;
+    if (bns.length === 0 || batches === 0) return;
+    const saved = bns.map((l) => l.momentum);
+    const rng = new Random(this.options.seed ?? 0).fork('calibration');
+    try {
+      for (let b = 0; b < batches; b++) {
+        for (const l of bns) l.momentum = b / (b + 1);
+        const bs = Math.min(this.options.batchSize ?? 64, this.train.size);
+        const indices = Int32Array.from({ length: bs }, () => rng.int(0, this.train.size));
+        tf.tidy(() => {
+          const { x } = batchTensors(this.train, indices, 0, bs);
+          model.apply(x, { training: true });
+        });
+      }
+    } finally {
+      bns.forEach((l, i) => (l.momentum = saved[i]!));
+    }
+  }
+}
+
+/**
+ * A {@link OneShotEstimator} for direct use.
+ * @example
+ * ```ts
+ * import { oneShotEstimator } from '@autonas/estimator-oneshot';
+ * import type { SearchSpace } from '@autonas/core';
+ * import type { SearchData } from '@autonas/data';
+ * const make = (space: SearchSpace, data: SearchData) => oneShotEstimator(space, data, { steps: 2000 });
+ * ```
+ */
+export function oneShotEstimator(space: SearchSpace, data: SearchData, options: OneShotOptions = {}): OneShotEstimator {
+  return new OneShotEstimator(space, data, options);
+}
+
+/**
+ * A container module binding a {@link OneShotEstimator} to the `PerformanceEstimator` extension
+ * point, reading the space and the data from the `SearchSpace` and `SearchData` bindings.
+ * @example
+ * ```ts
+ * import { oneShotModule } from '@autonas/estimator-oneshot';
+ * const module = oneShotModule({ steps: 2000, batchSize: 64 });
+ * ```
+ */
+export function oneShotModule(options: OneShotOptions = {}): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind<PerformanceEstimator>(PerformanceEstimator)
+      .toDynamicValue((ctx) => new OneShotEstimator(ctx.get<SearchSpace>(SearchSpace), ctx.get<SearchData>(SearchData), options))
+      .inSingletonScope();
+  });
+}
