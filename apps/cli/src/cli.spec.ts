@@ -27,13 +27,32 @@ describe('autonas CLI', () => {
     const e = capture();
     expect(await runCli(['search', '--frobnicate'], e.io)).toBe(2);
     expect(e.err[0]).toContain('frobnicate');
+    const f = capture();
+    expect(await runCli(['search', '--strategy', 'annealing'], f.io)).toBe(1);
+    expect(f.err[0]).toContain('strategies: random, evolution, rl');
+    const g = capture();
+    expect(await runCli(['search', '--folds', '1'], g.io)).toBe(1);
+    expect(g.err[0]).toContain('--folds must be an integer >= 2');
+  });
+
+  it('--plan estimates time and memory from a timed probe and searches nothing', async () => {
+    const dir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'autonas-plan-')), 'out');
+    const c = capture();
+    expect(await runCli(['search', '--plan', '--train-size', '1000', '--backend', 'wasm', '--out', dir], c.io)).toBe(0);
+    const text = c.out.join('\n');
+    expect(text).toMatch(/plan \(from a timed probe/);
+    expect(text).toMatch(/search: ~5 trial\(s\)/);
+    expect(text).toMatch(/baseline first: ~/);
+    expect(text).toMatch(/peak memory .* ~\d+ MiB/);
+    expect(text).not.toMatch(/trial {2}1 \|/);
+    await expect(fs.access(dir)).rejects.toThrow();
   });
 
   it('searches MNIST, reports every trial and the test accuracy, and saves the model and a report', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'autonas-cli-'));
     const c = capture();
     const code = await runCli(
-      ['search', '--max-trials', '2', '--train-size', '1500', '--trial-samples', '600', '--retrain-epochs', '1', '--backend', 'wasm', '--seed', '3', '--out', dir],
+      ['search', '--max-trials', '2', '--strategy', 'evolution', '--train-size', '1500', '--trial-samples', '600', '--retrain-epochs', '1', '--backend', 'wasm', '--seed', '3', '--out', dir],
       c.io,
     );
     const text = c.out.join('\n');
@@ -42,6 +61,7 @@ describe('autonas CLI', () => {
     expect(text).toMatch(/trial {2}1 \| val acc/);
     expect(text).toMatch(/trial {2}2 \|/);
     expect(text).toMatch(/test accuracy: \d+\.\d\d% .* on 10000 MNIST test images/);
+    expect(text).toMatch(/baseline: plain ResNet-style network, 77,290 params, validation accuracy \d+\.\d\d%: the search (beat it by|did NOT beat it)/);
     const files = await fs.readdir(dir);
     // The model, the report, and the experiment (trial store, the classifier's copy of the model, the flags) for --resume.
     expect(files.sort()).toEqual(['experiment.sqlite', 'model', 'model.json', 'report.json', 'search-flags.json', 'weights.bin']);
@@ -49,5 +69,8 @@ describe('autonas CLI', () => {
     expect(report.trials).toHaveLength(2);
     expect(report.backend).toBe('wasm');
     expect(report.test.accuracy).toBeGreaterThan(0.5);
-  });
+    expect(report.strategy).toBe('evolution');
+    expect(report.baseline.searchGain).toBeCloseTo(report.best.score - report.baseline.score, 12);
+    expect(report.plan.trials).toBe(2);
+  }, 300_000);
 });

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import fs from 'node:fs/promises';
-import { AutonasError, ImageClassifier, loadMnist, summarize, type TrialRecord } from 'autonas';
+import { AutonasError, ImageClassifier, STRATEGY_NAMES, loadMnist, summarize, type StrategyName, type TrialRecord } from 'autonas';
 import { loadSearchFlags, saveSearchFlags } from './resume.js';
 import { runWorkerCommand } from './worker.js';
 
@@ -29,7 +29,7 @@ accuracy on the held-out test set and saves it.
   --dataset NAME          dataset (mnist)                                   [${SEARCH_DEFAULTS.dataset}]
   --max-trials N          most candidate architectures                      [${SEARCH_DEFAULTS.maxTrials}]
   --time-limit S          seconds for the search (retraining not counted)   [${SEARCH_DEFAULTS.timeLimit}]
-  --strategy NAME         search strategy (random)                          [${SEARCH_DEFAULTS.strategy}]
+  --strategy NAME         search strategy: ${STRATEGY_NAMES.join(', ')}              [${SEARCH_DEFAULTS.strategy}]
   --seed N                seed of splits, sampling and weights              [${SEARCH_DEFAULTS.seed}]
   --out DIR               where the model and report.json go                [${SEARCH_DEFAULTS.out}]
   --epochs N              epochs per candidate                              [${SEARCH_DEFAULTS.epochs}]
@@ -40,6 +40,9 @@ accuracy on the held-out test set and saves it.
   --retrain-lr X          Adam learning rate of the retraining (cosine)     [${SEARCH_DEFAULTS.retrainLearningRate}]
   --train-size N          use only the first N training images              [60000]
   --backend NAME          force a backend: tensorflow, wasm, cpu            [auto]
+  --folds K               score candidates by K-fold cross-validation (K times the cost)
+  --no-baseline           skip the plain ResNet-style network trained first for comparison
+  --plan                  only estimate the search's time and memory (a short timed probe)
   --resume DIR            continue the search kept in DIR (its --out) after a crash or kill:
                           completed trials are kept, the budget counts what was spent, flags
                           not given again are the first run's. Without it, --out starts afresh.
@@ -100,6 +103,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
         seed: { type: 'string' }, out: { type: 'string' }, epochs: { type: 'string' }, 'trial-samples': { type: 'string' }, 'trial-validation': { type: 'string' },
         'retrain-epochs': { type: 'string' }, 'retrain-time-limit': { type: 'string' }, 'retrain-lr': { type: 'string' }, 'train-size': { type: 'string' },
         backend: { type: 'string' }, resume: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        folds: { type: 'string' }, 'no-baseline': { type: 'boolean' }, plan: { type: 'boolean' },
       },
       strict: true,
     });
@@ -113,7 +117,9 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     const dataset = values.dataset ?? SEARCH_DEFAULTS.dataset;
     if (dataset !== 'mnist') throw new AutonasError('BAD_ARGUMENT', `--dataset "${dataset}" is not available; datasets: mnist`);
     const strategy = values.strategy ?? SEARCH_DEFAULTS.strategy;
-    if (strategy !== 'random') throw new AutonasError('BAD_ARGUMENT', `--strategy "${strategy}" is not available; strategies: random`);
+    if (!STRATEGY_NAMES.includes(strategy as StrategyName)) throw new AutonasError('BAD_ARGUMENT', `--strategy "${strategy}" is not available; strategies: ${STRATEGY_NAMES.join(', ')}`);
+    const folds = values.folds === undefined ? undefined : intArg('folds', values.folds, 0, 2);
+    const baseline = values['no-baseline'] !== true;
     const backend = values.backend as 'tensorflow' | 'wasm' | 'cpu' | undefined;
     if (backend !== undefined && !['tensorflow', 'wasm', 'cpu'].includes(backend)) throw new AutonasError('BAD_ARGUMENT', `--backend must be tensorflow, wasm or cpu, got "${backend}"`);
     const maxTrials = intArg('max-trials', values['max-trials'], SEARCH_DEFAULTS.maxTrials);
@@ -127,22 +133,23 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     const retrainLearningRate = numArg('retrain-lr', values['retrain-lr'], SEARCH_DEFAULTS.retrainLearningRate);
     const trainSize = intArg('train-size', values['train-size'], 60000);
     const out = path.resolve(values.out ?? SEARCH_DEFAULTS.out);
-    if (!resume) await saveSearchFlags(out, values);
+    if (!resume && !values.plan) await saveSearchFlags(out, values);
 
     const t0 = performance.now();
     const { train, test } = await loadMnist({ trainSize: Math.min(trainSize, 60000) });
     io.out(`autonas search: MNIST ${train.size} training images (${Math.round(train.size * 0.2)} held out for validation), ${test.size} test images never seen by the search`);
     io.out(`budget: at most ${maxTrials} trials or ${timeLimit} s; each trial trains ${epochs} epoch(s) on ${Math.min(trialSamples, train.size - Math.round(train.size * 0.2))} images and is scored on ${Math.min(trialValidation, Math.round(train.size * 0.2))}; strategy ${strategy}, seed ${seed}`);
     const clf = new ImageClassifier({
-      maxTrials, timeLimit, seed, backend, directory: out, overwrite: !resume,
+      maxTrials, timeLimit, seed, backend, strategy: strategy as StrategyName, ...(values.plan ? {} : { directory: out, overwrite: !resume }),
       estimator: { epochs, maxSamples: trialSamples, validationFraction: Math.min(1, trialValidation / Math.round(train.size * 0.2)) },
       log: (l) => io.out(l),
     });
     try {
-      const result = await clf.fit(train.x, train.y, {
-        sampleShape: train.sampleShape, epochs, retrainEpochs, retrainTimeLimit, retrainLearningRate,
-        onTrialEnd: (t) => io.out(trialLine(t)),
-      });
+      const fitOptions = { sampleShape: train.sampleShape, epochs, retrainEpochs, retrainTimeLimit, retrainLearningRate, folds, baseline };
+      const plan = await clf.plan(train.x, train.y, fitOptions);
+      io.out(`plan (from a timed probe; candidates differ in size):\n  ${plan.lines.join('\n  ')}`);
+      if (values.plan) return 0;
+      const result = await clf.fit(train.x, train.y, { ...fitOptions, onTrialEnd: (t) => io.out(trialLine(t)) });
       const testMetrics = await clf.evaluate(test.x, test.y, { sampleShape: test.sampleShape });
       await clf.save(out);
       const seconds = (performance.now() - t0) / 1000;
@@ -151,6 +158,10 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
       io.out(`search: ${counted.length} trials in ${result.searchSeconds.toFixed(1)} s (stopped by ${result.stoppedBy}) on the ${result.runtime.backend} backend`);
       io.out(`best:   ${summarize(result.best.architecture)}`);
       io.out(`        validation accuracy ${pct(result.best.score)} (trial ${result.best.id + 1}), ${Math.round(result.best.metrics.params ?? 0).toLocaleString('en-US')} params`);
+      if (result.baseline) {
+        const b = result.baseline;
+        io.out(`baseline: plain ResNet-style network, ${b.params.toLocaleString('en-US')} params, validation accuracy ${pct(b.score)}: ${b.searchGain > 0 ? `the search beat it by ${(b.searchGain * 100).toFixed(2)} points` : `the search did NOT beat it (${(b.searchGain * 100).toFixed(2)} points)`}`);
+      }
       if (result.retrain) io.out(`retrain: ${result.retrain.epochs} epoch(s) on ${result.retrain.samples} images in ${result.retrain.seconds.toFixed(1)} s${result.retrain.stoppedAtTimeLimit ? ' (last epoch cut short by --retrain-time-limit)' : ''}`);
       io.out(`test accuracy: ${pct(testMetrics.accuracy)} (loss ${testMetrics.loss.toFixed(4)}) on ${test.size} MNIST test images`);
       io.out(`model saved to ${out} (model.json + weights.bin; load with tf.loadLayersModel)`);
@@ -160,7 +171,9 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
         trials: result.trials.map((t) => ({ id: t.id, status: t.status, score: t.score, seconds: t.seconds, metrics: t.metrics, summary: summarize(t.architecture), decisions: t.architecture.decisions, cached: t.cached ?? false, error: t.error })),
         best: { id: result.best.id, score: result.best.score, architecture: result.best.architecture },
         stoppedBy: result.stoppedBy, searchSeconds: result.searchSeconds, retrain: result.retrain && { epochs: result.retrain.epochs, seconds: result.retrain.seconds },
-        test: testMetrics, totalSeconds: seconds,
+        test: testMetrics, totalSeconds: seconds, folds,
+        baseline: result.baseline && { score: result.baseline.score, params: result.baseline.params, seconds: result.baseline.seconds, searchGain: result.baseline.searchGain },
+        plan: { secondsPerTrial: plan.secondsPerTrial, trials: plan.trials, totalSeconds: plan.totalSeconds, memoryBytes: plan.memoryBytes, probe: { params: plan.probe.params, trainSamplesPerSecond: plan.probe.trainSamplesPerSecond } },
       };
       await fs.writeFile(path.join(out, 'report.json'), JSON.stringify(report, null, 2));
       return 0;

@@ -4,18 +4,26 @@ import {
   ContainerModule,
   EventBus,
   Experiment,
+  PerformanceEstimator,
   SearchStrategy,
   TrialStore,
   createContainer,
   summarize,
+  inferShapes,
+  type Architecture,
   type ExperimentResult,
   type EpochMetrics,
   type TrialRecord,
 } from '@autonas/core';
-import { SearchData, concat, createDataset, splitDataset, toFeatures, type Dataset, type FeatureInput, type LabelInput } from '@autonas/data';
-import { lowFidelityModule, type LowFidelityOptions } from '@autonas/estimator-lowfi';
-import { chainSpaceModule, type ChainSpaceOptions } from '@autonas/space-chain';
+import { SearchData, concat, createDataset, kFold, splitDataset, toFeatures, type Dataset, type FeatureInput, type LabelInput } from '@autonas/data';
+import { LowFidelityEstimator, type LowFidelityOptions } from '@autonas/estimator-lowfi';
+import { ChainSpace, chainSpaceModule, type ChainSpaceOptions } from '@autonas/space-chain';
+import { EvolutionStrategy } from '@autonas/strategy-evolution';
 import { RandomStrategy } from '@autonas/strategy-random';
+import { RlStrategy } from '@autonas/strategy-rl';
+import { baselineArchitecture } from './baseline.js';
+import { KFoldEstimator } from './k-fold-estimator.js';
+import { planSearch, type SearchPlan } from './plan.js';
 import { openExperimentDirectory, type ExperimentDirectory } from '@autonas/store-sqlite';
 import {
   compileArchitecture,
@@ -30,7 +38,10 @@ import {
 } from '@autonas/tfjs';
 
 /** Built-in strategy names. */
-export type StrategyName = 'random';
+export type StrategyName = 'random' | 'evolution' | 'rl';
+
+/** The built-in strategies, for messages and the CLI. */
+export const STRATEGY_NAMES: readonly StrategyName[] = ['random', 'evolution', 'rl'];
 
 /** Options of {@link ImageClassifier}. Anything left undefined is searched or defaulted. */
 export interface ImageClassifierOptions {
@@ -44,8 +55,12 @@ export interface ImageClassifierOptions {
   readonly strategy?: StrategyName | SearchStrategy;
   /** Chain-space choices; a value given in `fixed` is not searched (e.g. `{ 'chain/blocks': 2 }`). */
   readonly space?: Omit<ChainSpaceOptions, 'inputShape' | 'numClasses'>;
-  /** How candidates are scored (epochs, data fraction, ...). `epochs` defaults to `fit`'s `epochs`. */
-  readonly estimator?: LowFidelityOptions;
+  /**
+   * How candidates are scored: options of the low-fidelity estimator (epochs, data fraction,
+   * input scale; `epochs` defaults to `fit`'s `epochs`), or a factory of any estimator given the
+   * search data (the test set is never part of it).
+   */
+  readonly estimator?: LowFidelityOptions | ((data: SearchData) => PerformanceEstimator);
   /** Try the space's known-good default network first. Default true. */
   readonly startWithDefault?: boolean;
   /** Force a TensorFlow.js backend; default picks the best available. */
@@ -71,6 +86,16 @@ export interface FitOptions {
   readonly validationSplit?: number;
   /** Validation data to use instead of a split. */
   readonly validationData?: readonly [FeatureInput, LabelInput];
+  /**
+   * Score candidates by k-fold cross-validation on the training data instead of one split: each
+   * candidate trains k times (k times the cost) and scores the mean validation accuracy.
+   */
+  readonly folds?: number;
+  /**
+   * Train a plain small ResNet-style network first, under the same rules as every candidate, so
+   * the result says whether the search beat it. Default true.
+   */
+  readonly baseline?: boolean;
   /** Overrides the constructor's `maxTrials`. */
   readonly maxTrials?: number;
   /** Overrides the constructor's `timeLimit` (seconds). */
@@ -114,6 +139,15 @@ export interface FitResult {
     readonly stoppedAtTimeLimit: boolean;
   };
   readonly runtime: RuntimeInfo;
+  /** The plain network trained first (see {@link FitOptions.baseline}) and how the search compares. */
+  readonly baseline?: {
+    readonly architecture: Architecture;
+    readonly score: number;
+    readonly params: number;
+    readonly seconds: number;
+    /** Best search score minus the baseline's (same estimator, same data): positive when the search paid off. */
+    readonly searchGain: number;
+  };
 }
 
 /**
@@ -146,8 +180,8 @@ export class ImageClassifier {
     if (options.timeLimit !== undefined && !(options.timeLimit > 0)) {
       throw new ConfigurationError('BAD_TIME_LIMIT', `timeLimit must be positive seconds, got ${options.timeLimit}`);
     }
-    if (typeof options.strategy === 'string' && options.strategy !== 'random') {
-      throw new ConfigurationError('UNKNOWN_STRATEGY', `unknown strategy "${options.strategy}"; built in: random`);
+    if (typeof options.strategy === 'string' && !STRATEGY_NAMES.includes(options.strategy)) {
+      throw new ConfigurationError('UNKNOWN_STRATEGY', `unknown strategy "${options.strategy}"; built in: ${STRATEGY_NAMES.join(', ')}`);
     }
   }
 
@@ -174,22 +208,8 @@ export class ImageClassifier {
     const log = this.options.log ?? (() => {});
     const runtime = await initRuntime({ backend: this.options.backend, log });
     const seed = this.options.seed ?? 0;
-    const data = createDataset(x, y, { sampleShape: options.sampleShape, name: 'fit' });
-    if (data.sampleShape.length !== 3) {
-      throw new ConfigurationError('NOT_IMAGES', `ImageClassifier needs images of shape [height, width, channels] (or [height, width]); got samples of shape [${data.sampleShape}]`);
-    }
-    let train: Dataset;
-    let validation: Dataset;
-    if (options.validationData) {
-      train = data;
-      validation = createDataset(options.validationData[0], options.validationData[1], { sampleShape: options.sampleShape, numClasses: data.numClasses, name: 'validationData' });
-    } else {
-      ({ train, validation } = splitDataset(data, { fraction: options.validationSplit ?? 0.2, seed }));
-    }
-    const epochs = options.epochs ?? 1;
-    const maxTrials = options.maxTrials ?? this.options.maxTrials;
-    const timeLimit = options.timeLimit ?? this.options.timeLimit;
-    const strategy = typeof this.options.strategy === 'object' ? this.options.strategy : new RandomStrategy({ seed, startWithDefault: this.options.startWithDefault ?? true });
+    const { data, train, validation, estimator, epochs, maxTrials, timeLimit } = this.prepare(x, y, options);
+    const strategy = this.makeStrategy(seed, maxTrials);
     if (experiment?.resumed) log(`resuming the experiment in ${experiment.file}: ${experiment.store.trials().length} trial(s) recorded`);
     const container = createContainer(
       { maxTrials: maxTrials ?? (timeLimit === undefined ? 10 : undefined), timeLimit, seed },
@@ -197,8 +217,8 @@ export class ImageClassifier {
       new ContainerModule(({ bind }) => {
         bind<SearchData>(SearchData).toConstantValue({ train, validation });
         bind<SearchStrategy>(SearchStrategy).toConstantValue(strategy);
+        bind<PerformanceEstimator>(PerformanceEstimator).toConstantValue(estimator);
       }),
-      lowFidelityModule({ epochs, batchSize: options.batchSize, ...this.options.estimator }),
       new ContainerModule(({ rebind }) => {
         if (experiment) rebind<TrialStore>(TrialStore).toConstantValue(experiment.store);
       }),
@@ -207,6 +227,7 @@ export class ImageClassifier {
     events.on('trial:start', ({ trial }) => options.onTrialStart?.(trial));
     events.on('trial:epoch', ({ trial, metrics }) => options.onTrialEpoch?.(trial, metrics));
     events.on('trial:end', ({ trial }) => options.onTrialEnd?.(trial));
+    const baseline = options.baseline === false ? undefined : await this.trainBaseline(estimator, data, seed, experiment, log);
     const search = await container.get(Experiment).run();
     const artifact = search.bestArtifact as ModelArtifact | undefined;
     if (!search.best) {
@@ -215,9 +236,16 @@ export class ImageClassifier {
       throw new ConfigurationError('NO_TRIAL_SUCCEEDED', `no trial produced a score (${search.stoppedBy}); ${reasons || 'no trial ran'}`);
     }
     log(`best: trial ${search.best.id + 1}, ${summarize(search.best.architecture)}, validation accuracy ${(search.best.score! * 100).toFixed(2)}%`);
+    const searchGain = baseline ? search.best.score! - baseline.score : 0;
+    if (baseline) {
+      log(searchGain > 0
+        ? `the search beat the baseline by ${(searchGain * 100).toFixed(2)} points (${(baseline.score * 100).toFixed(2)}% for the plain ResNet-style network)`
+        : `the search did NOT beat the baseline: ${(search.best.score! * 100).toFixed(2)}% vs ${(baseline.score * 100).toFixed(2)}% for the plain ResNet-style network`);
+    }
     this.model?.dispose();
     let retrainInfo: FitResult['retrain'];
     if (options.retrain === false) {
+      if (options.folds !== undefined) throw new ConfigurationError('RETRAIN_NEEDED', 'with folds, candidates keep no model: retrain must stay on');
       if (!artifact) throw new ConfigurationError('NO_MODEL', 'the best trial kept no trained model; use retrain: true');
       this.model = artifact.model;
     } else {
@@ -241,7 +269,7 @@ export class ImageClassifier {
         const r = await trainModel(model, full, {
           epochs: retrainEpochs,
           batchSize: options.batchSize,
-          learningRate: options.retrainLearningRate ?? this.options.estimator?.learningRate,
+          learningRate: options.retrainLearningRate ?? (typeof this.options.estimator === 'object' ? this.options.estimator.learningRate : undefined),
           schedule: 'cosine',
           seed,
           signal: stop.signal,
@@ -263,8 +291,110 @@ export class ImageClassifier {
       await saveModel(this.model, location);
       experiment.store.saveBestModel({ location, trialId: search.best.id });
     }
-    this.result = { best: search.best, trials: search.trials, stoppedBy: search.stoppedBy, searchSeconds: search.seconds, retrain: retrainInfo, runtime };
+    this.result = {
+      best: search.best, trials: search.trials, stoppedBy: search.stoppedBy, searchSeconds: search.seconds, retrain: retrainInfo, runtime,
+      ...(baseline ? { baseline: { ...baseline, searchGain } } : {}),
+    };
     return this.result;
+  }
+
+  /**
+   * Estimates what `fit` with these arguments will cost, before it starts: a short timed probe
+   * (the space's known-good network trained on a few batches) turned into seconds per trial,
+   * trials within the budget, baseline, retraining and peak memory. `lines` says it in words.
+   *
+   * @example
+   * ```ts
+   * import { ImageClassifier } from 'autonas';
+   * import { loadMnist } from '@autonas/data';
+   * const { train } = await loadMnist({ trainSize: 600 });
+   * const clf = new ImageClassifier({ maxTrials: 5, seed: 1 });
+   * const plan = await clf.plan(train.x, train.y, { epochs: 1, sampleShape: [28, 28, 1] });
+   * console.log(plan.lines.join('\n'));
+   * ```
+   */
+  async plan(x: FeatureInput, y: LabelInput, options: FitOptions = {}): Promise<SearchPlan> {
+    await initRuntime({ backend: this.options.backend, log: this.options.log ?? (() => {}) });
+    const { data, train, validation, estimator, epochs, maxTrials, timeLimit } = this.prepare(x, y, options);
+    const space = new ChainSpace({ ...this.options.space, inputShape: data.sampleShape as [number, number, number], numClasses: data.numClasses });
+    const lowfi = estimator instanceof LowFidelityEstimator ? estimator : undefined;
+    const k = options.folds ?? 1;
+    return planSearch({
+      architecture: space.defaultArchitecture(),
+      probeData: train,
+      trialTrainSamples: (lowfi?.train.size ?? train.size) * k,
+      trialValidationSamples: (lowfi?.validation.size ?? validation.size) * k,
+      epochs: lowfi?.options.epochs ?? epochs,
+      maxTrials: maxTrials ?? (timeLimit === undefined ? 10 : undefined),
+      timeLimit,
+      baseline: options.baseline !== false,
+      retrainEpochs: options.retrain === false ? 0 : options.retrainEpochs ?? epochs,
+      retrainSamples: data.size,
+      retrainTimeLimit: options.retrainTimeLimit,
+      dataBytes: data.x.byteLength + (options.validationData ? validation.x.byteLength : 0),
+      batchSize: options.batchSize,
+      seed: this.options.seed,
+    });
+  }
+
+  /** Splits the data and builds the estimator exactly as `fit` will. */
+  private prepare(x: FeatureInput, y: LabelInput, options: FitOptions) {
+    const seed = this.options.seed ?? 0;
+    const data = createDataset(x, y, { sampleShape: options.sampleShape, name: 'fit' });
+    if (data.sampleShape.length !== 3) {
+      throw new ConfigurationError('NOT_IMAGES', `ImageClassifier needs images of shape [height, width, channels] (or [height, width]); got samples of shape [${data.sampleShape}]`);
+    }
+    if (options.folds !== undefined && options.validationData) throw new ConfigurationError('BAD_FOLDS', 'give folds or validationData, not both');
+    let train: Dataset;
+    let validation: Dataset;
+    if (options.validationData) {
+      train = data;
+      validation = createDataset(options.validationData[0], options.validationData[1], { sampleShape: options.sampleShape, numClasses: data.numClasses, name: 'validationData' });
+    } else {
+      ({ train, validation } = splitDataset(data, { fraction: options.validationSplit ?? 0.2, seed }));
+    }
+    const epochs = options.epochs ?? 1;
+    const est = this.options.estimator;
+    const make = (d: SearchData): PerformanceEstimator => (typeof est === 'function' ? est(d) : new LowFidelityEstimator(d, { epochs, batchSize: options.batchSize, ...est }));
+    let estimator: PerformanceEstimator;
+    if (options.folds !== undefined) {
+      // Cross-validation over all the training data; the split above only seeds SearchData's shape.
+      const folds = kFold(data, options.folds, { seed });
+      ({ train, validation } = folds[0]!);
+      estimator = new KFoldEstimator(folds, make);
+    } else {
+      estimator = make({ train, validation });
+    }
+    return { data, train, validation, estimator, epochs, maxTrials: options.maxTrials ?? this.options.maxTrials, timeLimit: options.timeLimit ?? this.options.timeLimit };
+  }
+
+  private makeStrategy(seed: number, maxTrials: number | undefined): SearchStrategy {
+    const s = this.options.strategy;
+    if (typeof s === 'object') return s;
+    const startWithDefault = this.options.startWithDefault ?? true;
+    if (s === 'evolution') {
+      // Aging evolution with a population sized to the budget: the paper's 100 would make a small search purely random.
+      const populationSize = Math.max(2, Math.min(20, Math.ceil((maxTrials ?? 30) / 3)));
+      return new EvolutionStrategy({ seed, startWithDefault, populationSize, sampleSize: Math.max(2, Math.ceil(populationSize / 4)) });
+    }
+    if (s === 'rl') return new RlStrategy({ seed });
+    return new RandomStrategy({ seed, startWithDefault });
+  }
+
+  /** Scores the plain baseline network with the search's estimator (once per experiment directory). */
+  private async trainBaseline(estimator: PerformanceEstimator, data: Dataset, seed: number, experiment: ExperimentDirectory | undefined, log: (line: string) => void) {
+    const saved = experiment?.store.loadMeta?.('baseline') as { architecture: Architecture; score: number; params: number; seconds: number } | undefined;
+    if (saved) return saved;
+    const architecture = baselineArchitecture(data.sampleShape as [number, number, number], data.numClasses);
+    const params = inferShapes(architecture).totalParams;
+    log(`baseline: a plain ResNet-style network (${params} parameters), trained like every candidate`);
+    const started = performance.now();
+    const e = await estimator.estimate(architecture, { trialId: -1, seed, signal: new AbortController().signal, report: () => {} });
+    e.artifact?.dispose();
+    const result = { architecture, score: e.score, params, seconds: (performance.now() - started) / 1000 };
+    log(`baseline: validation accuracy ${(e.score * 100).toFixed(2)}% in ${result.seconds.toFixed(1)} s`);
+    experiment?.store.saveMeta?.('baseline', result);
+    return result;
   }
 
   /** Class probabilities, shape `[n, classes]`. The caller disposes the tensor. */

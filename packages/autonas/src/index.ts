@@ -5,3 +5,9 @@ export { initRuntime, compileArchitecture, trainModel, evaluateModel, saveModel,
 export { ChainSpace, chainSpace, chainSpaceModule, type ChainSpaceOptions } from '@autonas/space-chain';
 export { RandomStrategy, randomStrategy, randomStrategyModule, type RandomStrategyOptions } from '@autonas/strategy-random';
 export { LowFidelityEstimator, lowFidelityEstimator, lowFidelityModule, type LowFidelityOptions } from '@autonas/estimator-lowfi';
+export { EvolutionStrategy, evolutionStrategy, evolutionStrategyModule, type EvolutionStrategyOptions } from '@autonas/strategy-evolution';
+export { RlStrategy, rlStrategy, rlStrategyModule, type RlStrategyOptions } from '@autonas/strategy-rl';
+export { kFold } from '@autonas/data';
+export * from './baseline.js';
+export * from './k-fold-estimator.js';
+export * from './plan.js';

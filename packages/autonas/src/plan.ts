@@ -1,0 +1,93 @@
+import { inferShapes, type Architecture } from '@autonas/core';
+import { subset, type Dataset } from '@autonas/data';
+import { compileArchitecture, evaluateModel, trainModel } from '@autonas/tfjs';
+
+/** What a search will cost, estimated before it starts from a short timed probe. */
+export interface SearchPlan {
+  /** The probe: a network of the space trained on a few batches. */
+  readonly probe: { readonly architecture: Architecture; readonly params: number; readonly trainSamplesPerSecond: number; readonly evalSamplesPerSecond: number; readonly seconds: number };
+  /** Seconds one candidate like the probe takes: training epochs on the trial's samples plus validation. */
+  readonly secondsPerTrial: number;
+  /** Trials that fit the budget (all of `maxTrials`, or as many as the time limit allows). */
+  readonly trials: number;
+  /** Seconds of the search itself. */
+  readonly searchSeconds: number;
+  /** Seconds of the baseline trained first (0 when off). */
+  readonly baselineSeconds: number;
+  /** Seconds of the final retraining (0 when off). */
+  readonly retrainSeconds: number;
+  readonly totalSeconds: number;
+  /** Estimated peak memory of training one candidate like the probe: weights, gradients and Adam's moments, activations of a batch, and the data. */
+  readonly memoryBytes: number;
+  /** Human summary, one line per figure. */
+  readonly lines: readonly string[];
+}
+
+/** What {@link planSearch} needs to know about the search. */
+export interface PlanInput {
+  readonly architecture: Architecture;
+  /** Data to time the probe on (a few batches are used). */
+  readonly probeData: Dataset;
+  readonly trialTrainSamples: number;
+  readonly trialValidationSamples: number;
+  readonly epochs: number;
+  readonly maxTrials?: number;
+  readonly timeLimit?: number;
+  readonly baseline: boolean;
+  readonly retrainEpochs: number;
+  readonly retrainSamples: number;
+  readonly retrainTimeLimit?: number;
+  readonly dataBytes: number;
+  readonly batchSize?: number;
+  readonly seed?: number;
+}
+
+const fmtSeconds = (s: number) => (s < 120 ? `${Math.round(s)} s` : `${(s / 60).toFixed(1)} min`);
+
+/**
+ * Times a short probe (a network of the space trained on a few batches and evaluated) and
+ * turns it into an estimate of the whole search's time and memory. Candidates differ in size,
+ * so this is the cost of networks like the probe (the space's known-good default), not a bound.
+ */
+export async function planSearch(input: PlanInput): Promise<SearchPlan> {
+  const batch = input.batchSize ?? 64;
+  const n = Math.min(input.probeData.size, batch * 4);
+  const probe = subset(input.probeData, Array.from({ length: n }, (_, i) => i));
+  const started = performance.now();
+  const model = compileArchitecture(input.architecture, { seed: input.seed ?? 0 });
+  let trainSps: number;
+  let evalSps: number;
+  try {
+    // Two passes: the first pays for kernel warm-up, the second is timed.
+    await trainModel(model, subset(probe, Array.from({ length: Math.min(n, batch) }, (_, i) => i)), { epochs: 1, batchSize: batch, seed: input.seed });
+    trainSps = (await trainModel(model, probe, { epochs: 1, batchSize: batch, seed: input.seed })).samplesPerSecond;
+    const t0 = performance.now();
+    await evaluateModel(model, probe);
+    evalSps = n / Math.max(1e-3, (performance.now() - t0) / 1000);
+  } finally {
+    model.dispose();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const info = inferShapes(input.architecture);
+  const secondsPerTrial = (input.epochs * input.trialTrainSamples) / trainSps + (input.epochs * input.trialValidationSamples) / evalSps;
+  const byTrials = input.maxTrials === undefined ? Infinity : input.maxTrials;
+  const byTime = input.timeLimit === undefined ? Infinity : Math.ceil(input.timeLimit / secondsPerTrial);
+  const trials = Math.max(1, Math.min(byTrials, byTime));
+  const searchSeconds = Math.min(trials * secondsPerTrial, input.timeLimit ?? Infinity);
+  const baselineSeconds = input.baseline ? secondsPerTrial : 0;
+  const retrainSeconds = input.retrainEpochs > 0 ? Math.min((input.retrainEpochs * input.retrainSamples) / trainSps, input.retrainTimeLimit ?? Infinity) : 0;
+  let activations = 0;
+  for (const s of info.shapes.values()) activations += s.reduce((a, b) => a * b, 1);
+  // float32: weights + gradients + two Adam moments; every activation kept for the backward pass and its gradient.
+  const memoryBytes = 4 * (4 * info.totalParams + 2 * activations * batch) + input.dataBytes;
+  const totalSeconds = searchSeconds + baselineSeconds + retrainSeconds;
+  const lines = [
+    `probe: ${info.totalParams.toLocaleString('en')}-parameter network trains at ${Math.round(trainSps)} samples/s and evaluates at ${Math.round(evalSps)} samples/s (${seconds.toFixed(1)} s)`,
+    `each trial: ~${fmtSeconds(secondsPerTrial)} (${input.epochs} epoch(s) on ${input.trialTrainSamples} samples, validated on ${input.trialValidationSamples})`,
+    `search: ~${trials} trial(s), ~${fmtSeconds(searchSeconds)}${input.timeLimit !== undefined && byTime < byTrials ? ` (the ${input.timeLimit} s time limit binds)` : ''}`,
+    ...(input.baseline ? [`baseline first: ~${fmtSeconds(baselineSeconds)}`] : []),
+    ...(retrainSeconds ? [`retraining: ~${fmtSeconds(retrainSeconds)} (${input.retrainEpochs} epoch(s) on ${input.retrainSamples} samples${input.retrainTimeLimit !== undefined ? `, at most ${input.retrainTimeLimit} s` : ''})`] : []),
+    `total: ~${fmtSeconds(totalSeconds)}; peak memory for a network like the probe ~${Math.round(memoryBytes / 2 ** 20)} MiB`,
+  ];
+  return { probe: { architecture: input.architecture, params: info.totalParams, trainSamplesPerSecond: trainSps, evalSamplesPerSecond: evalSps, seconds }, secondsPerTrial, trials, searchSeconds, baselineSeconds, retrainSeconds, totalSeconds, memoryBytes, lines };
+}
