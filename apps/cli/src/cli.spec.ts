@@ -61,7 +61,7 @@ describe('autonas CLI', () => {
     expect(text).toMatch(/trial {2}1 \| val acc/);
     expect(text).toMatch(/trial {2}2 \|/);
     expect(text).toMatch(/test accuracy: \d+\.\d\d% .* on 10000 MNIST test images/);
-    expect(text).toMatch(/baseline: plain ResNet-style network, 77,290 params, validation accuracy \d+\.\d\d%: the search (beat it by|did NOT beat it)/);
+    expect(text).toMatch(/baseline: plain ResNet-style network, 19,706 params, validation accuracy \d+\.\d\d%: the search (beat it by|did NOT beat it)/);
     const files = await fs.readdir(dir);
     // The model, the report, and the experiment (trial store, the classifier's copy of the model, the flags) for --resume.
     expect(files.sort()).toEqual(['experiment.sqlite', 'model', 'model.json', 'report.json', 'search-flags.json', 'weights.bin']);
