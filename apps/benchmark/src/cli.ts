@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { STRATEGIES } from './registry.js';
 import { formatStrategyTable, runStrategyBenchmark } from './strategies.js';
+import { formatWorkersBench, runWorkersBench } from './workers-bench.js';
 
 const USAGE = `usage: npm run bench -- <benchmark> [options]
 
@@ -13,11 +14,16 @@ benchmarks:
     --only a,b       only these strategies (names as in the table)
     --no-optuna      leave Optuna out
     --out FILE       JSON result (default out/bench/strategies.json)
+  workers      trials per hour on MNIST with 1 and 2 worker processes (same 8 networks)
+    --trials N       trials per run (default 8)
+    --rounds N       alternating rounds per worker count (default 1)
+    --out FILE       JSON result (default out/bench/workers.json)
 `;
 
 /** Runs a benchmark by name; returns the exit code. */
 export async function runBench(argv: readonly string[], io: { out: (s: string) => void; err: (s: string) => void } = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'workers') return workers(rest, io);
   if (command !== 'strategies') {
     io.err(command ? `unknown benchmark "${command}"\n${USAGE}` : USAGE);
     return 2;
@@ -55,6 +61,37 @@ export async function runBench(argv: readonly string[], io: { out: (s: string) =
   const out = path.resolve(values.out ?? 'out/bench/strategies.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+  io.out(`JSON: ${out}`);
+  return 0;
+}
+
+async function workers(rest: readonly string[], io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: [...rest], options: { trials: { type: 'string' }, rounds: { type: 'string' }, out: { type: 'string' } }, strict: true }));
+  } catch (e) {
+    io.err(`${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const int = (v: string | undefined, name: string) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  let trials: number | undefined, rounds: number | undefined;
+  try {
+    trials = int(values.trials, 'trials');
+    rounds = int(values.rounds, 'rounds');
+  } catch (e) {
+    io.err((e as Error).message);
+    return 2;
+  }
+  const rows = await runWorkersBench({ trials, rounds, log: (l) => io.err(l) });
+  io.out(formatWorkersBench(rows));
+  const out = path.resolve(values.out ?? 'out/bench/workers.json');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, JSON.stringify({ rows, machine: { node: process.version, date: new Date().toISOString() } }, null, 2) + '\n');
   io.out(`JSON: ${out}`);
   return 0;
 }

@@ -48,6 +48,7 @@ describe('strategy benchmark', () => {
     expect(await runBench(['strategies', '--seeds', '0'], io)).toBe(2);
     expect(await runBench(['strategies', '--only', 'nope'], io)).toBe(2);
     expect(await runBench(['nope'], io)).toBe(2);
-    expect(err.join('\n')).toMatch(/--seeds must be a positive integer[\s\S]*unknown strategies: nope[\s\S]*unknown benchmark "nope"/);
+    expect(await runBench(['workers', '--trials', 'x'], io)).toBe(2);
+    expect(err.join('\n')).toMatch(/--seeds must be a positive integer[\s\S]*unknown strategies: nope[\s\S]*unknown benchmark "nope"[\s\S]*--trials must be a positive integer/);
   }, 60_000);
 });

@@ -1,0 +1,13 @@
+import { initRuntime } from '@autonas/tfjs';
+import { loadMnist, createDataset } from '@autonas/data';
+import { DartsCellSpace } from '@autonas/space-cell';
+import { searchSupernet } from '@autonas/strategy-darts';
+await initRuntime({ backend: 'wasm', log: () => {} });
+const mnist = await loadMnist({ trainSize: 128, testSize: 10 });
+const ds = mnist.train;
+const part = (a: number, b: number) => createDataset(ds.x.slice(a * 784, b * 784), ds.y.slice(a, b), { sampleShape: [28, 28, 1], numClasses: 10 });
+const data = { train: part(0, 64), validation: part(64, 128) };
+const space = new DartsCellSpace({ inputShape: [28, 28, 1], numClasses: 10 });
+const order = Number(process.argv[2] ?? 1) as 1 | 2;
+const r = await searchSupernet(space, data, { epochs: 1, order });
+console.log(JSON.stringify({ order, cells: 5, channels: 8, batch: 32, steps: 2, seconds: r.seconds.toFixed(1), peakRssMiB: r.peakRssMiB.toFixed(0), supernetParams: r.supernetParams, tensors: r.tensors }));
