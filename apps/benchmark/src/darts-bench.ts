@@ -1,5 +1,5 @@
 import { Random } from '@autonas/core';
-import { createDataset, loadMnist, type Dataset, type SearchData } from '@autonas/data';
+import { createDataset, loadMnist, type Dataset, type SearchData, downsample } from '@autonas/data';
 import { DartsCellSpace } from '@autonas/space-cell';
 import { dartsSearch, retrainArchitecture, type Genotype, type RetrainResult, type SupernetSearchResult } from '@autonas/strategy-darts';
 import { initRuntime } from '@autonas/tfjs';
@@ -54,16 +54,7 @@ export interface DartsBenchResult {
   readonly seconds: number;
 }
 
-function halve(ds: Dataset): Dataset {
-  const x = new Float32Array(ds.size * 196);
-  for (let n = 0; n < ds.size; n++)
-    for (let i = 0; i < 14; i++)
-      for (let j = 0; j < 14; j++) {
-        const at = (a: number, b: number) => ds.x[n * 784 + (2 * i + a) * 28 + 2 * j + b]!;
-        x[n * 196 + i * 14 + j] = (at(0, 0) + at(0, 1) + at(1, 0) + at(1, 1)) / 4;
-      }
-  return createDataset(x, ds.y, { sampleShape: [14, 14, 1], numClasses: 10, name: `${ds.name}/14x14` });
-}
+const halve = (ds: Dataset): Dataset => downsample(ds, 2);
 
 function halves(ds: Dataset): SearchData {
   const per = ds.sampleShape.reduce((a, b) => a * b, 1);

@@ -29,7 +29,7 @@ describe('autonas CLI', () => {
     expect(e.err[0]).toContain('frobnicate');
     const f = capture();
     expect(await runCli(['search', '--strategy', 'annealing'], f.io)).toBe(1);
-    expect(f.err[0]).toContain('strategies: random, evolution, rl');
+    expect(f.err[0]).toContain('strategies: random, evolution, rl, darts');
     const g = capture();
     expect(await runCli(['search', '--folds', '1'], g.io)).toBe(1);
     expect(g.err[0]).toContain('--folds must be an integer >= 2');

@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import { AutonasError, ImageClassifier, STRATEGY_NAMES, loadMnist, summarize, type StrategyName, type TrialRecord } from 'autonas';
 import { loadSearchFlags, saveSearchFlags } from './resume.js';
 import { runWorkerCommand } from './worker.js';
+import { DARTS_DEFAULTS, runDartsSearch } from './darts.js';
 
 /** Defaults of `autonas search`: sized so the run ends within 10 minutes on 2 cores on wasm. */
 export const SEARCH_DEFAULTS = {
@@ -29,7 +30,9 @@ accuracy on the held-out test set and saves it.
   --dataset NAME          dataset (mnist)                                   [${SEARCH_DEFAULTS.dataset}]
   --max-trials N          most candidate architectures                      [${SEARCH_DEFAULTS.maxTrials}]
   --time-limit S          seconds for the search (retraining not counted)   [${SEARCH_DEFAULTS.timeLimit}]
-  --strategy NAME         search strategy: ${STRATEGY_NAMES.join(', ')}              [${SEARCH_DEFAULTS.strategy}]
+  --strategy NAME         search strategy: ${STRATEGY_NAMES.join(', ')}, darts       [${SEARCH_DEFAULTS.strategy}]
+                          darts: a cell supernet on MNIST at 14×14 (--train-size default
+                          ${DARTS_DEFAULTS.trainSize}, --epochs ${DARTS_DEFAULTS.searchEpochs} search epochs, --retrain-epochs ${DARTS_DEFAULTS.retrainEpochs})
   --seed N                seed of splits, sampling and weights              [${SEARCH_DEFAULTS.seed}]
   --out DIR               where the model and report.json go                [${SEARCH_DEFAULTS.out}]
   --epochs N              epochs per candidate                              [${SEARCH_DEFAULTS.epochs}]
@@ -117,7 +120,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     const dataset = values.dataset ?? SEARCH_DEFAULTS.dataset;
     if (dataset !== 'mnist') throw new AutonasError('BAD_ARGUMENT', `--dataset "${dataset}" is not available; datasets: mnist`);
     const strategy = values.strategy ?? SEARCH_DEFAULTS.strategy;
-    if (!STRATEGY_NAMES.includes(strategy as StrategyName)) throw new AutonasError('BAD_ARGUMENT', `--strategy "${strategy}" is not available; strategies: ${STRATEGY_NAMES.join(', ')}`);
+    if (!STRATEGY_NAMES.includes(strategy as StrategyName) && strategy !== 'darts') throw new AutonasError('BAD_ARGUMENT', `--strategy "${strategy}" is not available; strategies: ${STRATEGY_NAMES.join(', ')}, darts`);
     const folds = values.folds === undefined ? undefined : intArg('folds', values.folds, 0, 2);
     const baseline = values['no-baseline'] !== true;
     const backend = values.backend as 'tensorflow' | 'wasm' | 'cpu' | undefined;
@@ -135,6 +138,14 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     const out = path.resolve(values.out ?? SEARCH_DEFAULTS.out);
     if (!resume && !values.plan) await saveSearchFlags(out, values);
 
+    if (strategy === 'darts') {
+      return await runDartsSearch({
+        trainSize: values['train-size'] === undefined ? undefined : trainSize,
+        epochs: values.epochs === undefined ? undefined : epochs,
+        retrainEpochs: values['retrain-epochs'] === undefined ? undefined : retrainEpochs,
+        seed, out, backend,
+      }, io);
+    }
     const t0 = performance.now();
     const { train, test } = await loadMnist({ trainSize: Math.min(trainSize, 60000) });
     io.out(`autonas search: MNIST ${train.size} training images (${Math.round(train.size * 0.2)} held out for validation), ${test.size} test images never seen by the search`);

@@ -30,6 +30,7 @@ export {
   oneHotLabels,
   scale,
   shuffle,
+  downsample,
   kFold,
   splitDataset,
   subset,

@@ -42,3 +42,20 @@ describe('kFold', () => {
     expect(() => kFold(ds, 54)).toThrow(DataError);
   });
 });
+
+describe('downsample', () => {
+  it('averages factor×factor blocks per channel and refuses what is not an image', async () => {
+    const { downsample } = await import('./dataset.js');
+    // Two 4×4×2 images; channel 0 counts up, channel 1 is constant 5.
+    const x = new Float32Array(2 * 4 * 4 * 2).map((_, i) => (i % 2 === 0 ? Math.floor(i / 2) % 16 : 5));
+    const ds = createDataset(x, [0, 1], { sampleShape: [4, 4, 2] });
+    const small = downsample(ds, 2);
+    expect(small.sampleShape).toEqual([2, 2, 2]);
+    // Top-left block of channel 0: pixels 0, 1, 4, 5.
+    expect(Array.from(small.x.subarray(0, 8))).toEqual([2.5, 5, 4.5, 5, 10.5, 5, 12.5, 5]);
+    expect(Array.from(small.y)).toEqual([0, 1]);
+    expect(downsample(ds, 3).sampleShape).toEqual([1, 1, 2]);
+    expect(() => downsample(ds, 0)).toThrow(ConfigurationError);
+    expect(() => downsample(createDataset([[1, 2]], [0], { numClasses: 2 }), 2)).toThrow(DataError);
+  });
+});

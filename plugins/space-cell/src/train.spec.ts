@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Random, inferShapes, type Architecture } from '@autonas/core';
 import { compileArchitecture, evaluateModel, initRuntime, tf, trainModel, trainableParams } from '@autonas/tfjs';
-import { createDataset, loadMnist, type Dataset } from '@autonas/data';
+import { createDataset, loadMnist, type Dataset, downsample } from '@autonas/data';
 import { DartsCellSpace } from './darts-space.js';
 import { stack } from './darts-network.js';
 import { DARTS_OPS, type Genotype } from './genotype.js';
@@ -11,16 +11,7 @@ let train: Dataset;
 let test: Dataset;
 
 /** MNIST at 14×14 (2×2 means): a quarter of the compute, so that these tests stay short on 2 cores. */
-function halve(ds: Dataset): Dataset {
-  const x = new Float32Array(ds.size * 14 * 14);
-  for (let n = 0; n < ds.size; n++)
-    for (let i = 0; i < 14; i++)
-      for (let j = 0; j < 14; j++) {
-        const at = (a: number, b: number) => ds.x[n * 784 + (2 * i + a) * 28 + 2 * j + b]!;
-        x[n * 196 + i * 14 + j] = (at(0, 0) + at(0, 1) + at(1, 0) + at(1, 1)) / 4;
-      }
-  return createDataset(x, ds.y, { sampleShape: [14, 14, 1], numClasses: 10, name: `${ds.name}/14x14` });
-}
+const halve = (ds: Dataset): Dataset => downsample(ds, 2);
 
 beforeAll(async () => {
   await initRuntime({ backend: 'wasm', log: () => {} });
