@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ConfigurationError, RuntimeError } from '@autonas/core';
-import { registerDilatedConvGradients, registerWasmTrainingKernels } from './kernels/index.js';
+import { registerAvgPoolGradientFix, registerDilatedConvGradients, registerWasmTrainingKernels } from './kernels/index.js';
 
 /** A backend {@link initRuntime} can be asked for; `auto` picks the best one available. */
 export type BackendRequest = 'tensorflow' | 'wasm' | 'cpu' | 'auto';
@@ -173,6 +173,8 @@ async function select(options: InitRuntimeOptions): Promise<RuntimeInfo> {
   await ensureGradients();
   // Every backend: tfjs 4.22's conv2d and depthwise gradients reject dilation rates > 1.
   registerDilatedConvGradients();
+  // Every backend: tfjs 4.22's AvgPool gradient divides border windows of 'same' padding by the full window.
+  registerAvgPoolGradientFix();
   const previous = tf.getBackend() as string | null | undefined;
   const candidates = request === 'auto' ? CANDIDATES : CANDIDATES.filter((c) => c.backend === request);
   const reasons: string[] = [];

@@ -27,6 +27,7 @@ export {
   upsampleFilter,
   type DilatedConvGradient,
 } from './dilated-conv-grad.js';
+export { poolWindowCounts, registerAvgPoolGradientFix, restoreAvgPoolGradient } from './avg-pool-grad.js';
 
 /** The kernels {@link registerWasmTrainingKernels} adds to the `wasm` backend when it lacks them. */
 export const WASM_TRAINING_KERNELS = [
