@@ -35,6 +35,8 @@ export interface StrategySummary {
   readonly toWithin: { readonly mean: number | null; readonly reached: number; readonly of: number };
   /** Mean wall-clock seconds per search. */
   readonly seconds: number;
+  /** Searches that ended before the full number of queries (a strategy that ran out of new networks to propose). */
+  readonly shortRuns: number;
 }
 
 /** What {@link runStrategyBenchmark} returns; also written as JSON. */
@@ -114,7 +116,7 @@ export async function runOnMacro(strategy: SearchStrategy, seed: number, queries
   return { seed, curve, seconds: (performance.now() - started) / 1000 };
 }
 
-function summarize(name: string, runs: StrategyRunResult[], optimum: number, checkpoints: readonly number[], within: number): StrategySummary {
+function summarize(name: string, runs: StrategyRunResult[], optimum: number, checkpoints: readonly number[], within: number, queries: number): StrategySummary {
   const at: Record<number, { mean: number; std: number; regret: number; regretStd: number }> = {};
   for (const q of checkpoints) {
     const bests = runs.map((r) => r.curve[Math.min(q, r.curve.length) - 1] ?? NaN);
@@ -122,7 +124,7 @@ function summarize(name: string, runs: StrategyRunResult[], optimum: number, che
     at[q] = { mean: mean(bests), std: std(bests), regret: mean(regrets), regretStd: std(regrets) };
   }
   const hits = runs.map((r) => r.curve.findIndex((b) => b >= optimum - within)).filter((i) => i >= 0).map((i) => i + 1);
-  return { name, runs, at, toWithin: { mean: hits.length ? mean(hits) : null, reached: hits.length, of: runs.length }, seconds: mean(runs.map((r) => r.seconds)) };
+  return { name, runs, at, toWithin: { mean: hits.length ? mean(hits) : null, reached: hits.length, of: runs.length }, seconds: mean(runs.map((r) => r.seconds)), shortRuns: runs.filter((r) => r.curve.length < queries).length };
 }
 
 /**
@@ -150,7 +152,7 @@ export async function runStrategyBenchmark(options: StrategyBenchmarkOptions): P
         s.dispose?.(strategy);
       }
     }
-    const summary = summarize(s.name, runs, optimum, checkpoints, within);
+    const summary = summarize(s.name, runs, optimum, checkpoints, within, queries);
     summaries.push(summary);
     log(`${s.name}: ${seeds.length} searches, ${summary.seconds.toFixed(2)} s each`);
   }
@@ -163,12 +165,14 @@ export async function runStrategyBenchmark(options: StrategyBenchmarkOptions): P
       log(why);
     } else {
       const script = fileURLToPath(new URL('../python/optuna_macro.py', import.meta.url));
-      const request = { file: NAS_BENCH_MACRO_FILE, samplers: ['tpe', 'random'], seeds, queries };
+      // TPE converges and then keeps proposing networks it has seen (answered from a cache, not
+      // counted as queries): a search stops after 5 × queries trials even if it has fewer queries.
+      const request = { file: NAS_BENCH_MACRO_FILE, samplers: ['tpe', 'random'], seeds, queries, max_trials: 5 * queries };
       const r = spawnSync(py, [script], { input: JSON.stringify(request), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
       if (r.status !== 0) throw new Error(`Optuna script failed (${r.status}): ${r.stderr.slice(-2000)}`);
       const out = JSON.parse(r.stdout) as { optuna: string; runs: Record<string, StrategyRunResult[]> };
       for (const [sampler, runs] of Object.entries(out.runs)) {
-        const summary = summarize(`optuna-${sampler} (${out.optuna})`, runs, optimum, checkpoints, within);
+        const summary = summarize(`optuna-${sampler} (${out.optuna})`, runs, optimum, checkpoints, within, queries);
         summaries.push(summary);
         log(`${summary.name}: ${seeds.length} searches, ${summary.seconds.toFixed(2)} s each`);
       }
@@ -204,6 +208,7 @@ export function formatStrategyTable(result: StrategyBenchmarkResult): string {
     line(head),
     line(head.map((_, i) => '-'.repeat(widths[i]!))),
     ...rows.map(line),
+    ...result.strategies.filter((s) => s.shortRuns > 0).map((s) => `note: ${s.name}: ${s.shortRuns} of ${s.runs.length} searches ended before ${result.queries} queries; their best is counted at the queries they made`),
     ...result.skipped.map((s) => `skipped: ${s}`),
   ].join('\n');
 }
