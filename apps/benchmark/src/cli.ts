@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { STRATEGIES } from './registry.js';
 import { formatStrategyTable, runStrategyBenchmark } from './strategies.js';
 import { formatWorkersBench, runWorkersBench } from './workers-bench.js';
+import { formatDartsBench, runDartsBench } from './darts-bench.js';
 
 const USAGE = `usage: npm run bench -- <benchmark> [options]
 
@@ -18,12 +19,18 @@ benchmarks:
     --trials N       trials per run (default 8)
     --rounds N       alternating rounds per worker count (default 1)
     --out FILE       JSON result (default out/bench/workers.json)
+  darts        DARTS on MNIST (14×14) against random cells retrained with the same budget
+    --train-size N   training images, split in half for w and α (default 1024, as autonas search)
+    --epochs N       search epochs (default 4)
+    --random N       random cells (default 3)
+    --out FILE       JSON result (default out/bench/darts.json)
 `;
 
 /** Runs a benchmark by name; returns the exit code. */
 export async function runBench(argv: readonly string[], io: { out: (s: string) => void; err: (s: string) => void } = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'workers') return workers(rest, io);
+  if (command === 'darts') return darts(rest, io);
   if (command !== 'strategies') {
     io.err(command ? `unknown benchmark "${command}"\n${USAGE}` : USAGE);
     return 2;
@@ -92,6 +99,37 @@ async function workers(rest: readonly string[], io: { out: (s: string) => void; 
   const out = path.resolve(values.out ?? 'out/bench/workers.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, JSON.stringify({ rows, machine: { node: process.version, date: new Date().toISOString() } }, null, 2) + '\n');
+  io.out(`JSON: ${out}`);
+  return 0;
+}
+
+async function darts(rest: readonly string[], io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: [...rest], options: { 'train-size': { type: 'string' }, epochs: { type: 'string' }, random: { type: 'string' }, out: { type: 'string' } }, strict: true }));
+  } catch (e) {
+    io.err(`${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const n = (v: string | undefined, name: string, d: number) => {
+    const x = v === undefined ? d : Number(v);
+    if (!Number.isInteger(x) || x < 1) throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(v)}`);
+    return x;
+  };
+  let trainSize: number, epochs: number, randomGenotypes: number;
+  try {
+    trainSize = n(values['train-size'], 'train-size', 1024);
+    epochs = n(values.epochs, 'epochs', 4);
+    randomGenotypes = n(values.random, 'random', 3);
+  } catch (e) {
+    io.err((e as Error).message);
+    return 2;
+  }
+  const result = await runDartsBench({ trainSize, epochs, randomGenotypes, testSize: 10000, log: (l) => io.err(l) });
+  io.out(formatDartsBench(result));
+  const out = path.resolve(values.out ?? 'out/bench/darts.json');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
   io.out(`JSON: ${out}`);
   return 0;
 }
