@@ -17,8 +17,14 @@ export interface SearchPlan {
   /** Seconds of the final retraining (0 when off). */
   readonly retrainSeconds: number;
   readonly totalSeconds: number;
-  /** Estimated peak memory of training one candidate like the probe: weights, gradients and Adam's moments, activations of a batch, and the data. */
+  /**
+   * Estimated peak resident memory: the process as it is after the probe (runtime, data) plus
+   * the tensors of training one candidate like the probe (weights, gradients, Adam's moments,
+   * activations of a batch).
+   */
   readonly memoryBytes: number;
+  /** The tensors part of `memoryBytes`. */
+  readonly tensorBytes: number;
   /** Human summary, one line per figure. */
   readonly lines: readonly string[];
 }
@@ -79,7 +85,8 @@ export async function planSearch(input: PlanInput): Promise<SearchPlan> {
   let activations = 0;
   for (const s of info.shapes.values()) activations += s.reduce((a, b) => a * b, 1);
   // float32: weights + gradients + two Adam moments; every activation kept for the backward pass and its gradient.
-  const memoryBytes = 4 * (4 * info.totalParams + 2 * activations * batch) + input.dataBytes;
+  const tensorBytes = 4 * (4 * info.totalParams + 2 * activations * batch);
+  const memoryBytes = Math.max(process.memoryUsage().rss, input.dataBytes) + tensorBytes;
   const totalSeconds = searchSeconds + baselineSeconds + retrainSeconds;
   const lines = [
     `probe: ${info.totalParams.toLocaleString('en')}-parameter network trains at ${Math.round(trainSps)} samples/s and evaluates at ${Math.round(evalSps)} samples/s (${seconds.toFixed(1)} s)`,
@@ -87,7 +94,7 @@ export async function planSearch(input: PlanInput): Promise<SearchPlan> {
     `search: ~${trials} trial(s), ~${fmtSeconds(searchSeconds)}${input.timeLimit !== undefined && byTime < byTrials ? ` (the ${input.timeLimit} s time limit binds)` : ''}`,
     ...(input.baseline ? [`baseline first: ~${fmtSeconds(baselineSeconds)}`] : []),
     ...(retrainSeconds ? [`retraining: ~${fmtSeconds(retrainSeconds)} (${input.retrainEpochs} epoch(s) on ${input.retrainSamples} samples${input.retrainTimeLimit !== undefined ? `, at most ${input.retrainTimeLimit} s` : ''})`] : []),
-    `total: ~${fmtSeconds(totalSeconds)}; peak memory for a network like the probe ~${Math.round(memoryBytes / 2 ** 20)} MiB`,
+    `total: ~${fmtSeconds(totalSeconds)}; peak memory ~${Math.round(memoryBytes / 2 ** 20)} MiB (the process now, ${Math.round((memoryBytes - tensorBytes) / 2 ** 20)} MiB, plus ~${Math.round(tensorBytes / 2 ** 20)} MiB of tensors to train a network like the probe)`,
   ];
-  return { probe: { architecture: input.architecture, params: info.totalParams, trainSamplesPerSecond: trainSps, evalSamplesPerSecond: evalSps, seconds }, secondsPerTrial, trials, searchSeconds, baselineSeconds, retrainSeconds, totalSeconds, memoryBytes, lines };
+  return { probe: { architecture: input.architecture, params: info.totalParams, trainSamplesPerSecond: trainSps, evalSamplesPerSecond: evalSps, seconds }, secondsPerTrial, trials, searchSeconds, baselineSeconds, retrainSeconds, totalSeconds, memoryBytes, tensorBytes, lines };
 }
