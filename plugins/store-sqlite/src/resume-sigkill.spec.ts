@@ -12,7 +12,12 @@ const register = path.resolve(here, '../../../tools/run-ts/register.mjs');
 const child = path.join(here, 'resume-child.test-util.ts');
 /** SIGKILLs per run of the suite (AUTONAS_SOAK_KILLS raises it for a soak run). */
 const KILLS = Number(process.env.AUTONAS_SOAK_KILLS ?? 10);
-const MAX_TRIALS = Math.max(80, KILLS * 8);
+/**
+ * Enough trials that no run of kills can finish the search: a run lives at most ~350 ms after it
+ * starts searching, about 32 trials of 5–40 ms two at a time, so 40 per kill always leaves work for
+ * the final run, however fast the machine.
+ */
+const MAX_TRIALS = Math.max(80, KILLS * 40);
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'autonas-sigkill-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
