@@ -3,10 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BullmqEstimator } from '@autonas/executor-bullmq';
 import { runCli } from './cli.js';
-import { redisMissing, startRedis } from './redis-server.test-util.js';
+import { redisMissing, startRedis } from '@autonas/testing/redis';
 
 /** The BullMQ plugin's test estimator (workers import it by path). */
-const sleepModule = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../plugins/executor-bullmq/src/sleep-estimator.test-util.ts');
+const sleepModule = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../packages/testing/src/sleep-estimator.ts');
 
 function capture() {
   const out: string[] = [];

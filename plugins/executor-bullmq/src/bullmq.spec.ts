@@ -20,12 +20,12 @@ import {
 import { GridSpace } from '@autonas/testing';
 import { BullmqEstimator } from './bullmq-estimator.js';
 import { pack, unpack } from './codec.js';
-import { redisMissing, startRedis, type RedisServer } from './redis-server.test-util.js';
+import { redisMissing, startRedis, type RedisServer } from '@autonas/testing/redis';
 import { startTrialWorker } from './trial-worker.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const register = path.resolve(here, '../../../tools/run-ts/register.mjs');
-const sleepModule = path.join(here, 'sleep-estimator.test-util.ts');
+const sleepModule = path.resolve(here, '../../../packages/testing/src/sleep-estimator.ts');
 const space = new GridSpace({ a: [1, 2, 3, 4], b: [1, 2, 3, 4], c: [1, 2, 3] });
 
 class Sampler extends AskTellStrategy {

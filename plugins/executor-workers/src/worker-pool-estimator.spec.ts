@@ -18,7 +18,7 @@ import { WorkerPoolEstimator, workerPoolModule, type WorkerPoolOptions } from '.
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const execArgv = ['--import', path.resolve(here, '../../../tools/run-ts/register.mjs')];
-const sleepModule = path.join(here, 'sleep-estimator.test-util.ts');
+const sleepModule = path.resolve(here, '../../../packages/testing/src/sleep-estimator.ts');
 const space = new GridSpace({ a: [1, 2, 3, 4], b: [1, 2, 3, 4], c: [1, 2, 3] });
 
 /** Random sampling without repeats. */

@@ -5,7 +5,7 @@ import net from 'node:net';
 
 export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
 /** Why the Redis tests are skipped, or undefined when redis-server is there. */
-export const redisMissing = fs.existsSync(REDIS_SERVER) ? undefined : `${REDIS_SERVER} is not installed (apt-get install redis-server); the BullMQ tests are skipped`;
+export const redisMissing = fs.existsSync(REDIS_SERVER) ? undefined : `${REDIS_SERVER} is not installed (apt-get install redis-server); the Redis tests are skipped`;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

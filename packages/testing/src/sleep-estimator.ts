@@ -1,4 +1,4 @@
-// Estimators built inside worker processes by the pool's tests (through an EstimatorSpec).
+// Estimators that worker processes build in tests (through an EstimatorSpec naming this file and `sleepEstimator`).
 import type { Architecture, Estimate, EstimateContext, PerformanceEstimator } from '@autonas/core';
 
 export interface SleepOptions {
