@@ -1,1 +1,2 @@
 export * from './grid-space.js';
+export * from './unique-sampler.js';

@@ -5,19 +5,14 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  AskTellStrategy,
   ContainerModule,
   Experiment,
   PerformanceEstimator,
-  Random,
   SearchSpace,
   SearchStrategy,
-  architectureHash,
   createContainer,
-  type Architecture,
-  type TrialRecord,
 } from '@autonas/core';
-import { GridSpace } from '@autonas/testing';
+import { GridSpace, UniqueSampler } from '@autonas/testing';
 import { BullmqEstimator } from './bullmq-estimator.js';
 import { pack, unpack } from './codec.js';
 import { redisMissing, startRedis, type RedisServer } from '@autonas/testing/redis';
@@ -28,36 +23,13 @@ const register = path.resolve(here, '../../../tools/run-ts/register.mjs');
 const sleepModule = path.resolve(here, '../../../packages/testing/src/sleep-estimator.ts');
 const space = new GridSpace({ a: [1, 2, 3, 4], b: [1, 2, 3, 4], c: [1, 2, 3] });
 
-class Sampler extends AskTellStrategy {
-  readonly name = 'sampler';
-  private rng = new Random(9);
-  private seen = new Set<string>();
-  ask(s: GridSpace, history: readonly TrialRecord[]): Architecture | undefined {
-    for (const t of history) this.seen.add(t.hash);
-    for (let i = 0; i < 500; i++) {
-      const a = s.sample(this.rng);
-      if (!this.seen.has(architectureHash(a))) {
-        this.seen.add(architectureHash(a));
-        return a;
-      }
-    }
-    return undefined;
-  }
-  state() {
-    return { rng: this.rng.state(), seen: [...this.seen] };
-  }
-  restore(s: { rng: number[]; seen: string[] }) {
-    this.rng = Random.fromState(s.rng);
-    this.seen = new Set(s.seen);
-  }
-}
 
 function wire(estimator: BullmqEstimator, budget: { maxTrials?: number; timeLimit?: number }) {
   return createContainer(
     { ...budget, seed: 1 },
     new ContainerModule(({ bind }) => {
       bind(SearchSpace).toConstantValue(space);
-      bind(SearchStrategy).toConstantValue(new Sampler());
+      bind(SearchStrategy).toConstantValue(new UniqueSampler(9));
       bind<PerformanceEstimator>(PerformanceEstimator).toConstantValue(estimator);
     }),
   );

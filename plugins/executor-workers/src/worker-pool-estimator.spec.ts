@@ -2,18 +2,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  AskTellStrategy,
   ContainerModule,
   Experiment,
   Random,
   SearchSpace,
   SearchStrategy,
-  architectureHash,
   createContainer,
-  type Architecture,
-  type TrialRecord,
 } from '@autonas/core';
-import { GridSpace } from '@autonas/testing';
+import { GridSpace, UniqueSampler } from '@autonas/testing';
 import { WorkerPoolEstimator, workerPoolModule, type WorkerPoolOptions } from './worker-pool-estimator.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -22,30 +18,6 @@ const sleepModule = path.resolve(here, '../../../packages/testing/src/sleep-esti
 const space = new GridSpace({ a: [1, 2, 3, 4], b: [1, 2, 3, 4], c: [1, 2, 3] });
 
 /** Random sampling without repeats. */
-class Sampler extends AskTellStrategy {
-  readonly name = 'sampler';
-  private rng = new Random(5);
-  private seen = new Set<string>();
-  ask(s: GridSpace, history: readonly TrialRecord[]): Architecture | undefined {
-    for (const t of history) this.seen.add(t.hash);
-    for (let i = 0; i < 500; i++) {
-      const a = s.sample(this.rng);
-      const h = architectureHash(a);
-      if (!this.seen.has(h)) {
-        this.seen.add(h);
-        return a;
-      }
-    }
-    return undefined;
-  }
-  state() {
-    return { rng: this.rng.state(), seen: [...this.seen] };
-  }
-  restore(s: { rng: number[]; seen: string[] }) {
-    this.rng = Random.fromState(s.rng);
-    this.seen = new Set(s.seen);
-  }
-}
 
 const pools: WorkerPoolEstimator[] = [];
 afterEach(() => pools.splice(0).forEach((p) => p.close()));
@@ -57,7 +29,7 @@ async function search(maxTrials: number, pool: Partial<WorkerPoolOptions> & Pick
     { maxTrials, seed: 1 },
     new ContainerModule(({ bind }) => {
       bind(SearchSpace).toConstantValue(space);
-      bind(SearchStrategy).toConstantValue(new Sampler());
+      bind(SearchStrategy).toConstantValue(new UniqueSampler(5));
     }),
     new ContainerModule(({ bind }) => {
       bind(Symbol.for('autonas.PerformanceEstimator')).toConstantValue(estimator);
@@ -127,7 +99,7 @@ describe('WorkerPoolEstimator', () => {
       workerPoolModule({ workers: 1, estimator: { module: sleepModule } }),
       new ContainerModule(({ bind, rebind }) => {
         bind(SearchSpace).toConstantValue(space);
-        bind(SearchStrategy).toConstantValue(new Sampler());
+        bind(SearchStrategy).toConstantValue(new UniqueSampler(5));
         rebind(Symbol.for('autonas.PerformanceEstimator')).toConstantValue(estimator);
       }),
     );
