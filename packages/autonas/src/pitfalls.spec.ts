@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inferShapes, type Architecture, type Estimate, type PerformanceEstimator } from '@autonas/core';
 import { loadMnist, type Dataset, type SearchData } from '@autonas/data';
-import { compileArchitecture, initRuntime, trainableParams } from '@autonas/tfjs';
+import { compileArchitecture, initRuntime, tf, trainableParams } from '@autonas/tfjs';
 import { ImageClassifier, baselineArchitecture } from './index.js';
 
 /** One string per sample: its exact pixels. */
@@ -75,6 +75,9 @@ describe('the pitfalls, as defaults', () => {
     expect(plan.tensorBytes).toBeGreaterThan(4 * 4 * plan.probe.params);
     expect(plan.memoryBytes).toBeGreaterThan(plan.tensorBytes + 500 * 784 * 4);
     expect(plan.lines.join('\n')).toMatch(/each trial: ~.*search: ~4 trial\(s\).*baseline first.*retraining.*peak memory/s);
+    const before = tf.memory().numTensors;
+    await clf.plan(train.x, train.y, { sampleShape: [28, 28, 1], epochs: 1, batchSize: 32 });
+    expect(tf.memory().numTensors).toBe(before);
     const limited = await clf.plan(train.x, train.y, { sampleShape: [28, 28, 1], timeLimit: 1e-3, baseline: false, retrain: false });
     expect(limited.trials).toBe(1);
     expect(limited.baselineSeconds).toBe(0);
