@@ -29,7 +29,7 @@ describe('autonas CLI', () => {
     expect(e.err[0]).toContain('frobnicate');
     const f = capture();
     expect(await runCli(['search', '--strategy', 'annealing'], f.io)).toBe(1);
-    expect(f.err[0]).toContain('strategies: random, evolution, rl, darts');
+    expect(f.err[0]).toContain('strategies: random, evolution, rl, morphism-bo, darts');
     const g = capture();
     expect(await runCli(['search', '--folds', '1'], g.io)).toBe(1);
     expect(g.err[0]).toContain('--folds must be an integer >= 2');
@@ -72,5 +72,30 @@ describe('autonas CLI', () => {
     expect(report.strategy).toBe('evolution');
     expect(report.baseline.searchGain).toBeCloseTo(report.best.score - report.baseline.score, 12);
     expect(report.plan.trials).toBe(2);
+  }, 300_000);
+
+  it('--strategy morphism-bo grows the known-good network and improves on it within the budget', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'autonas-morph-'));
+    const c = capture();
+    const code = await runCli(
+      ['search', '--strategy', 'morphism-bo', '--max-trials', '3', '--train-size', '1500', '--trial-samples', '600', '--trial-validation', '300', '--retrain-epochs', '1', '--no-baseline', '--backend', 'wasm', '--seed', '1', '--out', dir],
+      c.io,
+    );
+    const text = c.out.join('\n');
+    expect(c.err).toEqual([]);
+    expect(code).toBe(0);
+    expect(text).toMatch(/trial {2}2 \| val acc .* \| grown from trial 1 \(\d+\.\d\d% before training\)/);
+    expect(text).toMatch(/start: {2}the known-good network \(trial 1\) scored \d+\.\d\d%; growing it gained \d+\.\d\d points/);
+    const report = JSON.parse(await fs.readFile(path.join(dir, 'report.json'), 'utf8'));
+    expect(report.strategy).toBe('morphism-bo');
+    expect(report.trials).toHaveLength(3);
+    expect(report.start.id).toBe(0);
+    expect(report.best.score).toBeGreaterThan(report.start.score);
+    // A grown network computes what its parent computed before it trains: its inherited accuracy is the parent's score.
+    const child = report.trials.find((t: { metrics: { parentTrial?: number } }) => t.metrics.parentTrial !== undefined);
+    expect(child.metrics.inheritedValAccuracy).toBeCloseTo(report.trials[child.metrics.parentTrial].score, 6);
+    // The grown winner is retrained from scratch (1 epoch here, so no accuracy bar) and tested on the held-out set.
+    expect(report.retrain.epochs).toBe(1);
+    expect(report.test.accuracy).toBeTypeOf('number');
   }, 300_000);
 });

@@ -30,7 +30,10 @@ accuracy on the held-out test set and saves it.
   --dataset NAME          dataset (mnist)                                   [${SEARCH_DEFAULTS.dataset}]
   --max-trials N          most candidate architectures                      [${SEARCH_DEFAULTS.maxTrials}]
   --time-limit S          seconds for the search (retraining not counted)   [${SEARCH_DEFAULTS.timeLimit}]
-  --strategy NAME         search strategy: ${STRATEGY_NAMES.join(', ')}, darts       [${SEARCH_DEFAULTS.strategy}]
+  --strategy NAME         search strategy: ${STRATEGY_NAMES.join(', ')}, darts [${SEARCH_DEFAULTS.strategy}]
+                          morphism-bo: Auto-Keras's search; trains the known-good network, then
+                          grows trained networks by function-preserving morphisms (a child
+                          continues from its parent's weights), chosen by Bayesian optimisation
                           darts: a cell supernet on MNIST at 14×14 (--train-size default
                           ${DARTS_DEFAULTS.trainSize}, --epochs ${DARTS_DEFAULTS.searchEpochs} search epochs, --retrain-epochs ${DARTS_DEFAULTS.retrainEpochs})
   --seed N                seed of splits, sampling and weights              [${SEARCH_DEFAULTS.seed}]
@@ -76,7 +79,8 @@ const pct = (x: number | undefined) => (x === undefined ? '   n/a' : `${(x * 100
 function trialLine(t: TrialRecord): string {
   const params = t.metrics.params === undefined ? '' : `${Math.round(t.metrics.params).toLocaleString('en-US')} params`;
   const status = t.status === 'completed' ? `val acc ${pct(t.score)}` : `${t.status}${t.error ? `: ${t.error}` : ''}${t.score !== undefined ? ` (val acc ${pct(t.score)})` : ''}`;
-  return `trial ${String(t.id + 1).padStart(2)} | ${status} | ${params} | ${(t.seconds ?? 0).toFixed(1)} s${t.cached ? ' (cached)' : ''}\n         ${summarize(t.architecture)}`;
+  const grown = t.metrics.parentTrial === undefined ? '' : ` | grown from trial ${t.metrics.parentTrial + 1}${t.metrics.inheritedValAccuracy === undefined ? '' : ` (${pct(t.metrics.inheritedValAccuracy)} before training)`}`;
+  return `trial ${String(t.id + 1).padStart(2)} | ${status} | ${params} | ${(t.seconds ?? 0).toFixed(1)} s${t.cached ? ' (cached)' : ''}${grown}\n         ${summarize(t.architecture)}`;
 }
 
 /**
@@ -169,6 +173,11 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
       io.out(`search: ${counted.length} trials in ${result.searchSeconds.toFixed(1)} s (stopped by ${result.stoppedBy}) on the ${result.runtime.backend} backend`);
       io.out(`best:   ${summarize(result.best.architecture)}`);
       io.out(`        validation accuracy ${pct(result.best.score)} (trial ${result.best.id + 1}), ${Math.round(result.best.metrics.params ?? 0).toLocaleString('en-US')} params`);
+      const start = result.trials.find((t) => t.status === 'completed' && !t.cached);
+      if (strategy === 'morphism-bo' && start?.score !== undefined) {
+        const gain = result.best.score! - start.score;
+        io.out(`start:  the known-good network (trial ${start.id + 1}) scored ${pct(start.score)}; ${gain > 0 ? `growing it gained ${(gain * 100).toFixed(2)} points` : 'no grown network beat it'}`);
+      }
       if (result.baseline) {
         const b = result.baseline;
         io.out(`baseline: plain ResNet-style network, ${b.params.toLocaleString('en-US')} params, validation accuracy ${pct(b.score)}: ${b.searchGain > 0 ? `the search beat it by ${(b.searchGain * 100).toFixed(2)} points` : `the search did NOT beat it (${(b.searchGain * 100).toFixed(2)} points)`}`);
@@ -183,6 +192,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
         best: { id: result.best.id, score: result.best.score, architecture: result.best.architecture },
         stoppedBy: result.stoppedBy, searchSeconds: result.searchSeconds, retrain: result.retrain && { epochs: result.retrain.epochs, seconds: result.retrain.seconds },
         test: testMetrics, totalSeconds: seconds, folds,
+        start: start && { id: start.id, score: start.score },
         baseline: result.baseline && { score: result.baseline.score, params: result.baseline.params, seconds: result.baseline.seconds, searchGain: result.baseline.searchGain },
         plan: { secondsPerTrial: plan.secondsPerTrial, trials: plan.trials, totalSeconds: plan.totalSeconds, memoryBytes: plan.memoryBytes, probe: { params: plan.probe.params, trainSamplesPerSecond: plan.probe.trainSamplesPerSecond } },
       };

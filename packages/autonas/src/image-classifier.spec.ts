@@ -89,6 +89,10 @@ describe('ImageClassifier', () => {
     await expect(clf.fit(new Float32Array(40), Array.from({ length: 10 }, (_, i) => i % 2), { sampleShape: [4] })).rejects.toThrow(/images/);
     expect(() => new ImageClassifier({ maxTrials: 0 })).toThrow(ConfigurationError);
     expect(() => new ImageClassifier({ strategy: 'nope' as never })).toThrow(/unknown strategy/);
+    const grow = new ImageClassifier({ maxTrials: 1, strategy: 'morphism-bo', estimator: { inputScale: 0.5 } });
+    await expect(grow.fit(train.x.subarray(0, 784 * 40), train.y.subarray(0, 40), { sampleShape: shape })).rejects.toMatchObject({
+      code: 'MORPHISM_ESTIMATOR_OPTION', message: expect.stringContaining('estimator.inputScale'),
+    });
     await expect(clf.fit([], [])).rejects.toBeInstanceOf(AutonasError);
   });
 });

@@ -21,6 +21,7 @@ import { ChainSpace, chainSpaceModule, type ChainSpaceOptions } from '@autonas/s
 import { EvolutionStrategy } from '@autonas/strategy-evolution';
 import { RandomStrategy } from '@autonas/strategy-random';
 import { RlStrategy } from '@autonas/strategy-rl';
+import { MorphismBoStrategy, MorphismEstimator, morphismSpaceModule } from '@autonas/strategy-morphism-bo';
 import { baselineArchitecture } from './baseline.js';
 import { KFoldEstimator } from './k-fold-estimator.js';
 import { planSearch, type SearchPlan } from './plan.js';
@@ -38,10 +39,10 @@ import {
 } from '@autonas/tfjs';
 
 /** Built-in strategy names. */
-export type StrategyName = 'random' | 'evolution' | 'rl';
+export type StrategyName = 'random' | 'evolution' | 'rl' | 'morphism-bo';
 
 /** The built-in strategies, for messages and the CLI. */
-export const STRATEGY_NAMES: readonly StrategyName[] = ['random', 'evolution', 'rl'];
+export const STRATEGY_NAMES: readonly StrategyName[] = ['random', 'evolution', 'rl', 'morphism-bo'];
 
 /** Options of {@link ImageClassifier}. Anything left undefined is searched or defaulted. */
 export interface ImageClassifierOptions {
@@ -51,7 +52,17 @@ export interface ImageClassifierOptions {
   readonly timeLimit?: number;
   /** Seed of everything random: splits, sampling, weights. Default 0. */
   readonly seed?: number;
-  /** The search strategy: a built-in name or an instance. Default `'random'`. */
+  /**
+   * The search strategy: a built-in name or an instance. Default `'random'`.
+   *
+   * `'morphism-bo'` (or a `MorphismBoStrategy` instance, to set its limits) is Auto-Keras's
+   * search: it trains the chain space's known-good network, then grows trained networks by
+   * function-preserving morphisms chosen by Bayesian optimisation. The chain space is then wrapped
+   * in a `MorphismSpace` and candidates are scored by a `MorphismEstimator` on the low-fidelity
+   * subsets (`epochs`, `maxSamples`, `dataFraction`, `validationFraction`, `batchSize`,
+   * `learningRate` apply; `inputScale` and `patience` do not): a child starts from its parent's
+   * trained weights, so its score counts its ancestors' epochs too.
+   */
   readonly strategy?: StrategyName | SearchStrategy;
   /** Chain-space choices; a value given in `fixed` is not searched (e.g. `{ 'chain/blocks': 2 }`). */
   readonly space?: Omit<ChainSpaceOptions, 'inputShape' | 'numClasses'>;
@@ -213,7 +224,9 @@ export class ImageClassifier {
     if (experiment?.resumed) log(`resuming the experiment in ${experiment.file}: ${experiment.store.trials().length} trial(s) recorded`);
     const container = createContainer(
       { maxTrials: maxTrials ?? (timeLimit === undefined ? 10 : undefined), timeLimit, seed },
-      chainSpaceModule({ ...this.options.space, inputShape: data.sampleShape as [number, number, number], numClasses: data.numClasses }),
+      this.morphism
+        ? morphismSpaceModule(new ChainSpace(this.chainOptions(data)))
+        : chainSpaceModule(this.chainOptions(data)),
       new ContainerModule(({ bind }) => {
         bind<SearchData>(SearchData).toConstantValue({ train, validation });
         bind<SearchStrategy>(SearchStrategy).toConstantValue(strategy);
@@ -316,14 +329,14 @@ export class ImageClassifier {
   async plan(x: FeatureInput, y: LabelInput, options: FitOptions = {}): Promise<SearchPlan> {
     await initRuntime({ backend: this.options.backend, log: this.options.log ?? (() => {}) });
     const { data, train, validation, estimator, epochs, maxTrials, timeLimit } = this.prepare(x, y, options);
-    const space = new ChainSpace({ ...this.options.space, inputShape: data.sampleShape as [number, number, number], numClasses: data.numClasses });
-    const lowfi = estimator instanceof LowFidelityEstimator ? estimator : undefined;
+    const space = new ChainSpace(this.chainOptions(data));
+    const lowfi = estimator instanceof LowFidelityEstimator || estimator instanceof MorphismEstimator ? estimator : undefined;
     const k = options.folds ?? 1;
     return planSearch({
       architecture: space.defaultArchitecture(),
       probeData: train,
-      trialTrainSamples: (lowfi?.train.size ?? train.size) * k,
-      trialValidationSamples: (lowfi?.validation.size ?? validation.size) * k,
+      trialTrainSamples: ((lowfi instanceof MorphismEstimator ? lowfi.data.train : lowfi?.train)?.size ?? train.size) * k,
+      trialValidationSamples: ((lowfi instanceof MorphismEstimator ? lowfi.data.validation : lowfi?.validation)?.size ?? validation.size) * k,
       epochs: lowfi?.options.epochs ?? epochs,
       maxTrials: maxTrials ?? (timeLimit === undefined ? 10 : undefined),
       timeLimit,
@@ -355,7 +368,15 @@ export class ImageClassifier {
     }
     const epochs = options.epochs ?? 1;
     const est = this.options.estimator;
-    const make = (d: SearchData): PerformanceEstimator => (typeof est === 'function' ? est(d) : new LowFidelityEstimator(d, { epochs, batchSize: options.batchSize, ...est }));
+    const make = (d: SearchData): PerformanceEstimator => {
+      if (typeof est === 'function') return est(d);
+      const lowfi = new LowFidelityEstimator(d, { epochs, batchSize: options.batchSize, ...est });
+      if (!this.morphism) return lowfi;
+      for (const key of ['inputScale', 'patience'] as const) {
+        if (est?.[key] !== undefined) throw new ConfigurationError('MORPHISM_ESTIMATOR_OPTION', `estimator.${key} does not apply to the morphism-bo search: a child continues from its parent's trained weights at the same input size`);
+      }
+      return new MorphismEstimator({ train: lowfi.train, validation: lowfi.validation }, { epochs: lowfi.options.epochs, batchSize: lowfi.options.batchSize, learningRate: lowfi.options.learningRate });
+    };
     let estimator: PerformanceEstimator;
     if (options.folds !== undefined) {
       // Cross-validation over all the training data; the split above only seeds SearchData's shape.
@@ -378,7 +399,18 @@ export class ImageClassifier {
       return new EvolutionStrategy({ seed, startWithDefault, populationSize, sampleSize: Math.max(2, Math.ceil(populationSize / 4)) });
     }
     if (s === 'rl') return new RlStrategy({ seed });
+    if (s === 'morphism-bo') return new MorphismBoStrategy({ seed });
     return new RandomStrategy({ seed, startWithDefault });
+  }
+
+  /** Whether the strategy grows networks by morphisms (space and estimator follow). */
+  private get morphism(): boolean {
+    const s = this.options.strategy;
+    return s === 'morphism-bo' || (typeof s === 'object' && s.name === 'morphism-bo');
+  }
+
+  private chainOptions(data: Dataset): ChainSpaceOptions {
+    return { ...this.options.space, inputShape: data.sampleShape as [number, number, number], numClasses: data.numClasses };
   }
 
   /** Scores the plain baseline network with the search's estimator (once per experiment directory). */
