@@ -74,6 +74,28 @@ describe('autonas CLI', () => {
     expect(report.plan.trials).toBe(2);
   }, 300_000);
 
+  it('--one-shot scores trials on a supernet and reports the one-shot score beside the winner trained alone and retrained', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'autonas-oneshot-'));
+    const c = capture();
+    const code = await runCli(
+      ['search', '--one-shot', '--supernet-steps', '60', '--max-trials', '3', '--train-size', '1500', '--trial-samples', '600', '--trial-validation', '300', '--retrain-epochs', '1', '--no-baseline', '--backend', 'wasm', '--seed', '2', '--out', dir],
+      c.io,
+    );
+    const text = c.out.join('\n');
+    expect(c.err).toEqual([]);
+    expect(code).toBe(0);
+    expect(text).toMatch(/one-shot supernet: ~.* \(60 steps of 64 images, once\)/);
+    expect(text).toMatch(/trial {2}3 \| val acc \d+\.\d\d% \(one-shot\)/);
+    expect(text).toMatch(/one-shot: the best scored \d+\.\d\d% on the supernet's weights \(60 steps\), a proxy; trained alone it reaches \d+\.\d\d%/);
+    expect(text).toMatch(/test accuracy: \d+\.\d\d% .* retrained from scratch \(its one-shot score was \d+\.\d\d%\)/);
+    const report = JSON.parse(await fs.readFile(path.join(dir, 'report.json'), 'utf8'));
+    expect(report.oneShot.score).toBe(report.best.score);
+    expect(report.oneShot.standalone).toBeGreaterThan(0.1);
+    const bad = capture();
+    expect(await runCli(['search', '--supernet-steps', '10'], bad.io)).toBe(1);
+    expect(bad.err[0]).toContain('--supernet-steps needs --one-shot');
+  }, 300_000);
+
   it('--strategy morphism-bo grows the known-good network and improves on it within the budget', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'autonas-morph-'));
     const c = capture();

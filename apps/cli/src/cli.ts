@@ -47,6 +47,9 @@ accuracy on the held-out test set and saves it.
   --train-size N          use only the first N training images              [60000]
   --backend NAME          force a backend: tensorflow, wasm, cpu            [auto]
   --folds K               score candidates by K-fold cross-validation (K times the cost)
+  --one-shot              score candidates in seconds on a weight-sharing supernet trained once
+                          (a proxy: the winner is also trained alone, and the report shows both)
+  --supernet-steps N      supernet training steps with --one-shot (batches of 64)  [1000]
   --no-baseline           skip the plain ResNet-style network trained first for comparison
   --plan                  only estimate the search's time and memory (a short timed probe)
   --resume DIR            continue the search kept in DIR (its --out) after a crash or kill:
@@ -78,7 +81,7 @@ const pct = (x: number | undefined) => (x === undefined ? '   n/a' : `${(x * 100
 
 function trialLine(t: TrialRecord): string {
   const params = t.metrics.params === undefined ? '' : `${Math.round(t.metrics.params).toLocaleString('en-US')} params`;
-  const status = t.status === 'completed' ? `val acc ${pct(t.score)}` : `${t.status}${t.error ? `: ${t.error}` : ''}${t.score !== undefined ? ` (val acc ${pct(t.score)})` : ''}`;
+  const status = t.status === 'completed' ? `val acc ${pct(t.score)}${t.metrics.oneShot ? ' (one-shot)' : ''}` : `${t.status}${t.error ? `: ${t.error}` : ''}${t.score !== undefined ? ` (val acc ${pct(t.score)})` : ''}`;
   const grown = t.metrics.parentTrial === undefined ? '' : ` | grown from trial ${t.metrics.parentTrial + 1}${t.metrics.inheritedValAccuracy === undefined ? '' : ` (${pct(t.metrics.inheritedValAccuracy)} before training)`}`;
   return `trial ${String(t.id + 1).padStart(2)} | ${status} | ${params} | ${(t.seconds ?? 0).toFixed(1)} s${t.cached ? ' (cached)' : ''}${grown}\n         ${summarize(t.architecture)}`;
 }
@@ -111,6 +114,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
         'retrain-epochs': { type: 'string' }, 'retrain-time-limit': { type: 'string' }, 'retrain-lr': { type: 'string' }, 'train-size': { type: 'string' },
         backend: { type: 'string' }, resume: { type: 'string' }, help: { type: 'boolean', short: 'h' },
         folds: { type: 'string' }, 'no-baseline': { type: 'boolean' }, plan: { type: 'boolean' },
+        'one-shot': { type: 'boolean' }, 'supernet-steps': { type: 'string' },
       },
       strict: true,
     });
@@ -139,6 +143,10 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     const retrainTimeLimit = numArg('retrain-time-limit', values['retrain-time-limit'], SEARCH_DEFAULTS.retrainTimeLimit);
     const retrainLearningRate = numArg('retrain-lr', values['retrain-lr'], SEARCH_DEFAULTS.retrainLearningRate);
     const trainSize = intArg('train-size', values['train-size'], 60000);
+    const oneShot = values['one-shot'] === true;
+    if (values['supernet-steps'] !== undefined && !oneShot) throw new AutonasError('BAD_ARGUMENT', '--supernet-steps needs --one-shot');
+    const supernetSteps = intArg('supernet-steps', values['supernet-steps'], 1000);
+    if (oneShot && (strategy === 'darts' || strategy === 'morphism-bo')) throw new AutonasError('BAD_ARGUMENT', `--one-shot does not apply to --strategy ${strategy}, which trains its own networks`);
     const out = path.resolve(values.out ?? SEARCH_DEFAULTS.out);
     if (!resume && !values.plan) await saveSearchFlags(out, values);
 
@@ -156,7 +164,10 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     io.out(`budget: at most ${maxTrials} trials or ${timeLimit} s; each trial trains ${epochs} epoch(s) on ${Math.min(trialSamples, train.size - Math.round(train.size * 0.2))} images and is scored on ${Math.min(trialValidation, Math.round(train.size * 0.2))}; strategy ${strategy}, seed ${seed}`);
     const clf = new ImageClassifier({
       maxTrials, timeLimit, seed, backend, strategy: strategy as StrategyName, ...(values.plan ? {} : { directory: out, overwrite: !resume }),
-      estimator: { epochs, maxSamples: trialSamples, validationFraction: Math.min(1, trialValidation / Math.round(train.size * 0.2)) },
+      estimator: {
+        epochs, maxSamples: trialSamples, validationFraction: Math.min(1, trialValidation / Math.round(train.size * 0.2)),
+        ...(oneShot ? { oneShot: { steps: supernetSteps, validationSamples: trialValidation } } : {}),
+      },
       log: (l) => io.out(l),
     });
     try {
@@ -178,12 +189,16 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
         const gain = result.best.score! - start.score;
         io.out(`start:  the known-good network (trial ${start.id + 1}) scored ${pct(start.score)}; ${gain > 0 ? `growing it gained ${(gain * 100).toFixed(2)} points` : 'no grown network beat it'}`);
       }
+      if (result.oneShot) {
+        const o = result.oneShot;
+        io.out(`one-shot: the best scored ${pct(o.score)} on the supernet's weights (${o.supernetSteps} steps), a proxy; trained alone it reaches ${pct(o.standalone)} (${o.standaloneSeconds.toFixed(1)} s); the model below is retrained from scratch`);
+      }
       if (result.baseline) {
         const b = result.baseline;
         io.out(`baseline: plain ResNet-style network, ${b.params.toLocaleString('en-US')} params, validation accuracy ${pct(b.score)}: ${b.searchGain > 0 ? `the search beat it by ${(b.searchGain * 100).toFixed(2)} points` : `the search did NOT beat it (${(b.searchGain * 100).toFixed(2)} points)`}`);
       }
       if (result.retrain) io.out(`retrain: ${result.retrain.epochs} epoch(s) on ${result.retrain.samples} images in ${result.retrain.seconds.toFixed(1)} s${result.retrain.stoppedAtTimeLimit ? ' (last epoch cut short by --retrain-time-limit)' : ''}`);
-      io.out(`test accuracy: ${pct(testMetrics.accuracy)} (loss ${testMetrics.loss.toFixed(4)}) on ${test.size} MNIST test images`);
+      io.out(`test accuracy: ${pct(testMetrics.accuracy)} (loss ${testMetrics.loss.toFixed(4)}) on ${test.size} MNIST test images${result.oneShot ? `, retrained from scratch (its one-shot score was ${pct(result.oneShot.score)})` : ''}`);
       io.out(`model saved to ${out} (model.json + weights.bin; load with tf.loadLayersModel)`);
       io.out(`total time: ${seconds.toFixed(1)} s`);
       const report = {
@@ -193,6 +208,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
         stoppedBy: result.stoppedBy, searchSeconds: result.searchSeconds, retrain: result.retrain && { epochs: result.retrain.epochs, seconds: result.retrain.seconds },
         test: testMetrics, totalSeconds: seconds, folds,
         start: start && { id: start.id, score: start.score },
+        oneShot: result.oneShot,
         baseline: result.baseline && { score: result.baseline.score, params: result.baseline.params, seconds: result.baseline.seconds, searchGain: result.baseline.searchGain },
         plan: { secondsPerTrial: plan.secondsPerTrial, trials: plan.trials, totalSeconds: plan.totalSeconds, memoryBytes: plan.memoryBytes, probe: { params: plan.probe.params, trainSamplesPerSecond: plan.probe.trainSamplesPerSecond } },
       };

@@ -17,6 +17,7 @@ import {
 } from '@autonas/core';
 import { SearchData, concat, createDataset, kFold, splitDataset, toFeatures, type Dataset, type FeatureInput, type LabelInput } from '@autonas/data';
 import { LowFidelityEstimator, type LowFidelityOptions } from '@autonas/estimator-lowfi';
+import { OneShotEstimator, type OneShotOptions } from '@autonas/estimator-oneshot';
 import { ChainSpace, chainSpaceModule, type ChainSpaceOptions } from '@autonas/space-chain';
 import { EvolutionStrategy } from '@autonas/strategy-evolution';
 import { RandomStrategy } from '@autonas/strategy-random';
@@ -44,6 +45,21 @@ export type StrategyName = 'random' | 'evolution' | 'rl' | 'morphism-bo';
 /** The built-in strategies, for messages and the CLI. */
 export const STRATEGY_NAMES: readonly StrategyName[] = ['random', 'evolution', 'rl', 'morphism-bo'];
 
+/**
+ * Estimator options of {@link ImageClassifier}: the low-fidelity estimator's, plus `oneShot` to
+ * score candidates with a weight-sharing supernet instead (see `estimator`).
+ */
+export interface EstimatorChoice extends LowFidelityOptions {
+  /**
+   * Score candidates in seconds with a one-shot supernet (`@autonas/estimator-oneshot`) trained
+   * once on the search-train split by uniform single-path sampling: `true` for its defaults, or
+   * its options (`steps`, `batchSize`, `validationSamples`, ...). The low-fidelity options then
+   * apply to what is still trained alone: the baseline, and the best architecture, trained alone
+   * once more so the result shows its one-shot score beside its stand-alone accuracy.
+   */
+  readonly oneShot?: OneShotOptions | true;
+}
+
 /** Options of {@link ImageClassifier}. Anything left undefined is searched or defaulted. */
 export interface ImageClassifierOptions {
   /** Most candidate architectures to train. Default 10 (unless only `timeLimit` is given). */
@@ -68,10 +84,11 @@ export interface ImageClassifierOptions {
   readonly space?: Omit<ChainSpaceOptions, 'inputShape' | 'numClasses'>;
   /**
    * How candidates are scored: options of the low-fidelity estimator (epochs, data fraction,
-   * input scale; `epochs` defaults to `fit`'s `epochs`), or a factory of any estimator given the
-   * search data (the test set is never part of it).
+   * input scale; `epochs` defaults to `fit`'s `epochs`), with `oneShot` for a weight-sharing
+   * supernet, or a factory of any estimator given the search data (the test set is never part
+   * of it).
    */
-  readonly estimator?: LowFidelityOptions | ((data: SearchData) => PerformanceEstimator);
+  readonly estimator?: EstimatorChoice | ((data: SearchData) => PerformanceEstimator);
   /** Try the space's known-good default network first. Default true. */
   readonly startWithDefault?: boolean;
   /** Force a TensorFlow.js backend; default picks the best available. */
@@ -150,13 +167,27 @@ export interface FitResult {
     readonly stoppedAtTimeLimit: boolean;
   };
   readonly runtime: RuntimeInfo;
+  /**
+   * Present when candidates were scored one-shot: the best architecture's one-shot score (a proxy:
+   * supernet weights) beside its validation accuracy trained alone under the low-fidelity rules
+   * (the baseline's rules). The final model is retrained from scratch either way.
+   */
+  readonly oneShot?: {
+    readonly score: number;
+    readonly standalone: number;
+    readonly standaloneSeconds: number;
+    readonly supernetSteps: number;
+  };
   /** The plain network trained first (see {@link FitOptions.baseline}) and how the search compares. */
   readonly baseline?: {
     readonly architecture: Architecture;
     readonly score: number;
     readonly params: number;
     readonly seconds: number;
-    /** Best search score minus the baseline's (same estimator, same data): positive when the search paid off. */
+    /**
+     * Best search score minus the baseline's (same estimator, same data; with one-shot scoring, the
+     * best architecture's stand-alone accuracy): positive when the search paid off.
+     */
     readonly searchGain: number;
   };
 }
@@ -219,7 +250,19 @@ export class ImageClassifier {
     const log = this.options.log ?? (() => {});
     const runtime = await initRuntime({ backend: this.options.backend, log });
     const seed = this.options.seed ?? 0;
-    const { data, train, validation, estimator, epochs, maxTrials, timeLimit } = this.prepare(x, y, options);
+    const prepared = this.prepare(x, y, options);
+    try {
+      return await this.searchWith(options, experiment, { ...prepared, seed, runtime, log });
+    } finally {
+      if (prepared.estimator instanceof OneShotEstimator) prepared.estimator.dispose();
+    }
+  }
+
+  private async searchWith(
+    options: FitOptions,
+    experiment: ExperimentDirectory | undefined,
+    { data, train, validation, estimator, standalone, epochs, maxTrials, timeLimit, seed, runtime, log }: ReturnType<ImageClassifier['prepare']> & { seed: number; runtime: RuntimeInfo; log: (line: string) => void },
+  ): Promise<FitResult> {
     const strategy = this.makeStrategy(seed, maxTrials);
     if (experiment?.resumed) log(`resuming the experiment in ${experiment.file}: ${experiment.store.trials().length} trial(s) recorded`);
     const container = createContainer(
@@ -240,7 +283,7 @@ export class ImageClassifier {
     events.on('trial:start', ({ trial }) => options.onTrialStart?.(trial));
     events.on('trial:epoch', ({ trial, metrics }) => options.onTrialEpoch?.(trial, metrics));
     events.on('trial:end', ({ trial }) => options.onTrialEnd?.(trial));
-    const baseline = options.baseline === false ? undefined : await this.trainBaseline(estimator, data, seed, experiment, log);
+    const baseline = options.baseline === false ? undefined : await this.trainBaseline(standalone ?? estimator, data, seed, experiment, log);
     const search = await container.get(Experiment).run();
     const artifact = search.bestArtifact as ModelArtifact | undefined;
     if (!search.best) {
@@ -249,11 +292,22 @@ export class ImageClassifier {
       throw new ConfigurationError('NO_TRIAL_SUCCEEDED', `no trial produced a score (${search.stoppedBy}); ${reasons || 'no trial ran'}`);
     }
     log(`best: trial ${search.best.id + 1}, ${summarize(search.best.architecture)}, validation accuracy ${(search.best.score! * 100).toFixed(2)}%`);
-    const searchGain = baseline ? search.best.score! - baseline.score : 0;
+    let oneShot: FitResult['oneShot'];
+    if (standalone) {
+      // One-shot scores are a proxy: train the winner alone under the baseline's rules, so the report compares like with like.
+      if (estimator instanceof OneShotEstimator) estimator.dispose();
+      log(`one-shot score ${(search.best.score! * 100).toFixed(2)}% is a proxy (supernet weights); training the best architecture alone to check it`);
+      const e = await standalone.estimate(search.best.architecture, { trialId: search.best.id, seed, signal: new AbortController().signal, report: () => {} });
+      e.artifact?.dispose();
+      oneShot = { score: search.best.score!, standalone: e.score, standaloneSeconds: e.cost.seconds, supernetSteps: search.best.metrics.supernetSteps ?? 0 };
+      log(`one-shot ${(oneShot.score * 100).toFixed(2)}% beside ${(oneShot.standalone * 100).toFixed(2)}% trained alone (${oneShot.standaloneSeconds.toFixed(1)} s)`);
+    }
+    const bestScore = oneShot ? oneShot.standalone : search.best.score!;
+    const searchGain = baseline ? bestScore - baseline.score : 0;
     if (baseline) {
       log(searchGain > 0
         ? `the search beat the baseline by ${(searchGain * 100).toFixed(2)} points (${(baseline.score * 100).toFixed(2)}% for the plain ResNet-style network)`
-        : `the search did NOT beat the baseline: ${(search.best.score! * 100).toFixed(2)}% vs ${(baseline.score * 100).toFixed(2)}% for the plain ResNet-style network`);
+        : `the search did NOT beat the baseline: ${(bestScore * 100).toFixed(2)}% vs ${(baseline.score * 100).toFixed(2)}% for the plain ResNet-style network`);
     }
     this.model?.dispose();
     let retrainInfo: FitResult['retrain'];
@@ -307,6 +361,7 @@ export class ImageClassifier {
     this.result = {
       best: search.best, trials: search.trials, stoppedBy: search.stoppedBy, searchSeconds: search.seconds, retrain: retrainInfo, runtime,
       ...(baseline ? { baseline: { ...baseline, searchGain } } : {}),
+      ...(oneShot ? { oneShot } : {}),
     };
     return this.result;
   }
@@ -328,9 +383,11 @@ export class ImageClassifier {
    */
   async plan(x: FeatureInput, y: LabelInput, options: FitOptions = {}): Promise<SearchPlan> {
     await initRuntime({ backend: this.options.backend, log: this.options.log ?? (() => {}) });
-    const { data, train, validation, estimator, epochs, maxTrials, timeLimit } = this.prepare(x, y, options);
+    const { data, train, validation, estimator, standalone, epochs, maxTrials, timeLimit } = this.prepare(x, y, options);
     const space = new ChainSpace(this.chainOptions(data));
-    const lowfi = estimator instanceof LowFidelityEstimator || estimator instanceof MorphismEstimator ? estimator : undefined;
+    const lowfi = estimator instanceof LowFidelityEstimator || estimator instanceof MorphismEstimator ? estimator : standalone;
+    const oneShot = estimator instanceof OneShotEstimator ? estimator : undefined;
+    oneShot?.dispose();
     const k = options.folds ?? 1;
     return planSearch({
       architecture: space.defaultArchitecture(),
@@ -347,6 +404,12 @@ export class ImageClassifier {
       dataBytes: data.x.byteLength + (options.validationData ? validation.x.byteLength : 0),
       batchSize: options.batchSize,
       seed: this.options.seed,
+      oneShot: oneShot && {
+        steps: oneShot.options.steps ?? 1000,
+        batchSize: oneShot.options.batchSize ?? 64,
+        calibrationBatches: oneShot.options.calibrationBatches ?? 4,
+        validationSamples: oneShot.validation.size,
+      },
     });
   }
 
@@ -368,9 +431,22 @@ export class ImageClassifier {
     }
     const epochs = options.epochs ?? 1;
     const est = this.options.estimator;
+    const lowfiOptions = (e: EstimatorChoice | undefined): LowFidelityOptions => {
+      const { oneShot: _, ...rest } = e ?? {};
+      return { epochs, batchSize: options.batchSize, ...rest };
+    };
+    const oneShot = typeof est === 'object' ? est.oneShot : undefined;
+    if (oneShot !== undefined) {
+      if (this.morphism) throw new ConfigurationError('ONESHOT_WITH_MORPHISM', 'the morphism-bo search trains every network it grows; it cannot use a one-shot supernet');
+      if (options.folds !== undefined) throw new ConfigurationError('ONESHOT_WITH_FOLDS', 'one-shot scoring uses one supernet on one split; give folds or estimator.oneShot, not both');
+      // The supernet trains on the whole search-train split and scores on the validation split; what is trained alone follows the low-fidelity options.
+      const supernet = new OneShotEstimator(new ChainSpace(this.chainOptions(data)), { train, validation }, { seed, batchSize: options.batchSize, ...(oneShot === true ? {} : oneShot) });
+      const standalone = new LowFidelityEstimator({ train, validation }, lowfiOptions(est as EstimatorChoice));
+      return { data, train, validation, estimator: supernet as PerformanceEstimator, standalone, epochs, maxTrials: options.maxTrials ?? this.options.maxTrials, timeLimit: options.timeLimit ?? this.options.timeLimit };
+    }
     const make = (d: SearchData): PerformanceEstimator => {
       if (typeof est === 'function') return est(d);
-      const lowfi = new LowFidelityEstimator(d, { epochs, batchSize: options.batchSize, ...est });
+      const lowfi = new LowFidelityEstimator(d, lowfiOptions(est));
       if (!this.morphism) return lowfi;
       for (const key of ['inputScale', 'patience'] as const) {
         if (est?.[key] !== undefined) throw new ConfigurationError('MORPHISM_ESTIMATOR_OPTION', `estimator.${key} does not apply to the morphism-bo search: a child continues from its parent's trained weights at the same input size`);
@@ -386,7 +462,7 @@ export class ImageClassifier {
     } else {
       estimator = make({ train, validation });
     }
-    return { data, train, validation, estimator, epochs, maxTrials: options.maxTrials ?? this.options.maxTrials, timeLimit: options.timeLimit ?? this.options.timeLimit };
+    return { data, train, validation, estimator, standalone: undefined as LowFidelityEstimator | undefined, epochs, maxTrials: options.maxTrials ?? this.options.maxTrials, timeLimit: options.timeLimit ?? this.options.timeLimit };
   }
 
   private makeStrategy(seed: number, maxTrials: number | undefined): SearchStrategy {

@@ -14,6 +14,8 @@ export interface SearchPlan {
   readonly searchSeconds: number;
   /** Seconds of the baseline trained first (0 when off). */
   readonly baselineSeconds: number;
+  /** Seconds of the one-shot supernet's training, within the search (0 without one-shot scoring). */
+  readonly supernetSeconds: number;
   /** Seconds of the final retraining (0 when off). */
   readonly retrainSeconds: number;
   readonly totalSeconds: number;
@@ -46,6 +48,12 @@ export interface PlanInput {
   readonly dataBytes: number;
   readonly batchSize?: number;
   readonly seed?: number;
+  /**
+   * Candidates are scored one-shot: the supernet trains `steps` batches once, then each candidate
+   * only recalibrates batch norm and is evaluated; the baseline (and the winner's stand-alone
+   * check) still train like a low-fidelity trial.
+   */
+  readonly oneShot?: { readonly steps: number; readonly batchSize: number; readonly calibrationBatches: number; readonly validationSamples: number };
 }
 
 const fmtSeconds = (s: number) => (s < 120 ? `${Math.round(s)} s` : `${(s / 60).toFixed(1)} min`);
@@ -75,12 +83,17 @@ export async function planSearch(input: PlanInput): Promise<SearchPlan> {
   }
   const seconds = (performance.now() - started) / 1000;
   const info = inferShapes(input.architecture);
-  const secondsPerTrial = (input.epochs * input.trialTrainSamples) / trainSps + (input.epochs * input.trialValidationSamples) / evalSps;
+  const trainedTrialSeconds = (input.epochs * input.trialTrainSamples) / trainSps + (input.epochs * input.trialValidationSamples) / evalSps;
+  const os = input.oneShot;
+  // One-shot: a candidate costs batch-norm recalibration (forward passes in training mode, about a third of a training step) and one evaluation.
+  const secondsPerTrial = os ? (os.calibrationBatches * os.batchSize) / (3 * trainSps) + os.validationSamples / evalSps : trainedTrialSeconds;
+  const supernetSeconds = os ? (os.steps * os.batchSize) / trainSps : 0;
   const byTrials = input.maxTrials === undefined ? Infinity : input.maxTrials;
-  const byTime = input.timeLimit === undefined ? Infinity : Math.ceil(input.timeLimit / secondsPerTrial);
+  const byTime = input.timeLimit === undefined ? Infinity : Math.ceil(Math.max(0, input.timeLimit - supernetSeconds) / secondsPerTrial);
   const trials = Math.max(1, Math.min(byTrials, byTime));
-  const searchSeconds = Math.min(trials * secondsPerTrial, input.timeLimit ?? Infinity);
-  const baselineSeconds = input.baseline ? secondsPerTrial : 0;
+  // The stand-alone check of a one-shot winner costs one trained trial.
+  const searchSeconds = Math.min(supernetSeconds + trials * secondsPerTrial, input.timeLimit ?? Infinity) + (os ? trainedTrialSeconds : 0);
+  const baselineSeconds = input.baseline ? trainedTrialSeconds : 0;
   const retrainSeconds = input.retrainEpochs > 0 ? Math.min((input.retrainEpochs * input.retrainSamples) / trainSps, input.retrainTimeLimit ?? Infinity) : 0;
   let activations = 0;
   for (const s of info.shapes.values()) activations += s.reduce((a, b) => a * b, 1);
@@ -90,11 +103,16 @@ export async function planSearch(input: PlanInput): Promise<SearchPlan> {
   const totalSeconds = searchSeconds + baselineSeconds + retrainSeconds;
   const lines = [
     `probe: ${info.totalParams.toLocaleString('en')}-parameter network trains at ${Math.round(trainSps)} samples/s and evaluates at ${Math.round(evalSps)} samples/s (${seconds.toFixed(1)} s)`,
-    `each trial: ~${fmtSeconds(secondsPerTrial)} (${input.epochs} epoch(s) on ${input.trialTrainSamples} samples, validated on ${input.trialValidationSamples})`,
+    ...(os
+      ? [
+          `one-shot supernet: ~${fmtSeconds(supernetSeconds)} (${os.steps} steps of ${os.batchSize} images, once)`,
+          `each trial: ~${secondsPerTrial < 10 ? `${secondsPerTrial.toFixed(1)} s` : fmtSeconds(secondsPerTrial)} (batch-norm recalibration on ${os.calibrationBatches} batches, validated on ${os.validationSamples}); the winner is then trained alone once (~${fmtSeconds(trainedTrialSeconds)}) to check its one-shot score`,
+        ]
+      : [`each trial: ~${fmtSeconds(secondsPerTrial)} (${input.epochs} epoch(s) on ${input.trialTrainSamples} samples, validated on ${input.trialValidationSamples})`]),
     `search: ~${trials} trial(s), ~${fmtSeconds(searchSeconds)}${input.timeLimit !== undefined && byTime < byTrials ? ` (the ${input.timeLimit} s time limit binds)` : ''}`,
     ...(input.baseline ? [`baseline first: ~${fmtSeconds(baselineSeconds)}`] : []),
     ...(retrainSeconds ? [`retraining: ~${fmtSeconds(retrainSeconds)} (${input.retrainEpochs} epoch(s) on ${input.retrainSamples} samples${input.retrainTimeLimit !== undefined ? `, at most ${input.retrainTimeLimit} s` : ''})`] : []),
     `total: ~${fmtSeconds(totalSeconds)}; peak memory ~${Math.round(memoryBytes / 2 ** 20)} MiB (the process now, ${Math.round((memoryBytes - tensorBytes) / 2 ** 20)} MiB, plus ~${Math.round(tensorBytes / 2 ** 20)} MiB of tensors to train a network like the probe)`,
   ];
-  return { probe: { architecture: input.architecture, params: info.totalParams, trainSamplesPerSecond: trainSps, evalSamplesPerSecond: evalSps, seconds }, secondsPerTrial, trials, searchSeconds, baselineSeconds, retrainSeconds, totalSeconds, memoryBytes, tensorBytes, lines };
+  return { probe: { architecture: input.architecture, params: info.totalParams, trainSamplesPerSecond: trainSps, evalSamplesPerSecond: evalSps, seconds }, secondsPerTrial, trials, searchSeconds, baselineSeconds, supernetSeconds, retrainSeconds, totalSeconds, memoryBytes, tensorBytes, lines };
 }
