@@ -5,6 +5,8 @@ import { STRATEGIES } from './registry.js';
 import { formatStrategyTable, runStrategyBenchmark } from './strategies.js';
 import { formatWorkersBench, runWorkersBench } from './workers-bench.js';
 import { formatDartsBench, runDartsBench } from './darts-bench.js';
+import { ESTIMATION_USAGE, hyperbandCommand, oneShotCommand } from './estimation-cli.js';
+import { MNIST_BENCH_STRATEGIES, formatMnistBench, mnistBenchStrategies, runMnistBench } from './mnist-bench.js';
 
 const USAGE = `usage: npm run bench -- <benchmark> [options]
 
@@ -24,6 +26,13 @@ benchmarks:
     --epochs N       search epochs (default 4)
     --random N       random cells (default 3)
     --out FILE       JSON result (default out/bench/darts.json)
+${ESTIMATION_USAGE}  mnist        random, evolution and morphism-bo through ImageClassifier on real MNIST, same time budget each
+    --time-limit S   seconds per search (default 150)
+    --seeds N        seeds per strategy (default 2)
+    --only a,b       only these strategies (random, evolution, morphism-bo)
+    --train-size N   MNIST training images (default 6000: trials train on 3000, score on 1000)
+    --test-size N    MNIST test images for the best model (default 2000)
+    --out FILE       JSON result (default out/bench/mnist.json)
 `;
 
 /** Runs a benchmark by name; returns the exit code. */
@@ -31,6 +40,9 @@ export async function runBench(argv: readonly string[], io: { out: (s: string) =
   const [command, ...rest] = argv;
   if (command === 'workers') return workers(rest, io);
   if (command === 'darts') return darts(rest, io);
+  if (command === 'oneshot') return oneShotCommand(rest, io);
+  if (command === 'hyperband') return hyperbandCommand(rest, io);
+  if (command === 'mnist') return mnist(rest, io);
   if (command !== 'strategies') {
     io.err(command ? `unknown benchmark "${command}"\n${USAGE}` : USAGE);
     return 2;
@@ -128,6 +140,41 @@ async function darts(rest: readonly string[], io: { out: (s: string) => void; er
   const result = await runDartsBench({ trainSize, epochs, randomGenotypes, testSize: 10000, log: (l) => io.err(l) });
   io.out(formatDartsBench(result));
   const out = path.resolve(values.out ?? 'out/bench/darts.json');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+  io.out(`JSON: ${out}`);
+  return 0;
+}
+
+async function mnist(rest: readonly string[], io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: [...rest], options: { 'time-limit': { type: 'string' }, seeds: { type: 'string' }, only: { type: 'string' }, 'train-size': { type: 'string' }, 'test-size': { type: 'string' }, out: { type: 'string' } }, strict: true }));
+  } catch (e) {
+    io.err(`${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const n = (v: string | undefined, name: string, d: number) => {
+    const x = v === undefined ? d : Number(v);
+    if (!Number.isInteger(x) || x < 1) throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(v)}`);
+    return x;
+  };
+  let timeLimit: number, seeds: number, trainSize: number, testSize: number, strategies: readonly string[];
+  try {
+    timeLimit = values['time-limit'] === undefined ? 150 : Number(values['time-limit']);
+    if (!(timeLimit > 0)) throw new Error(`--time-limit must be positive seconds, got ${JSON.stringify(values['time-limit'])}`);
+    seeds = n(values.seeds, 'seeds', 2);
+    trainSize = n(values['train-size'], 'train-size', 6000);
+    testSize = n(values['test-size'], 'test-size', 2000);
+    strategies = mnistBenchStrategies(values.only === undefined ? MNIST_BENCH_STRATEGIES : values.only.split(',').map((s) => s.trim()).filter(Boolean));
+  } catch (e) {
+    io.err((e as Error).message);
+    return 2;
+  }
+  // Trials train on half the training images and score on a sixth of them (3000 and 1000 of 6000).
+  const result = await runMnistBench({ strategies, timeLimit, seeds, trainSize, testSize, trialSamples: Math.round(trainSize / 2), validationSamples: Math.round(trainSize / 6), log: (l) => io.err(l) });
+  io.out(formatMnistBench(result));
+  const out = path.resolve(values.out ?? 'out/bench/mnist.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
   io.out(`JSON: ${out}`);

@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { kendallTau } from '@autonas/estimator-oneshot';
+import { spearman } from '@autonas/estimator-lowfi';
+import { runBench } from './cli.js';
+import type { HyperbandBenchResult } from './hyperband-bench.js';
+import { formatOneShotBench, runOneShotBench } from './oneshot-bench.js';
+
+const quiet = { out: () => {}, err: () => {} };
+
+describe('one-shot benchmark', () => {
+  it('scores distinct chain-space architectures both ways and correlates the rankings', async () => {
+    const r = await runOneShotBench({ archs: 4, trainSize: 256, validationSize: 200, supernetSteps: 40, standaloneEpochs: 1 });
+    expect(r.inputShape).toEqual([14, 14, 1]);
+    expect([r.trainImages, r.validationImages]).toEqual([256, 200]);
+    expect(r.archs).toHaveLength(4);
+    expect(new Set(r.archs.map((a) => a.hash)).size).toBe(4);
+    const oneShot = r.archs.map((a) => a.oneShot);
+    const alone = r.archs.map((a) => a.standalone);
+    for (const v of [...oneShot, ...alone]) expect(v >= 0 && v <= 1).toBe(true);
+    expect(Number.isFinite(r.tau)).toBe(true);
+    expect(Math.abs(r.tau)).toBeLessThanOrEqual(1);
+    expect(r.tau).toBe(kendallTau(oneShot, alone));
+    expect(r.spearman).toBe(spearman(oneShot, alone));
+    for (const a of r.archs) {
+      expect(a.oneShotRank).toBe(1 + oneShot.filter((v) => v > a.oneShot).length);
+      expect(a.standaloneRank).toBe(1 + alone.filter((v) => v > a.standalone).length);
+      expect(a.params).toBeGreaterThan(0);
+    }
+    expect(oneShot[r.top1.oneShot]).toBe(Math.max(...oneShot));
+    expect(alone[r.top1.standalone]).toBe(Math.max(...alone));
+    expect(r.oneShotTop5).toHaveLength(4);
+    const top = r.oneShotTop5.map((t) => r.archs[t.index]!);
+    for (let i = 1; i < top.length; i++) expect(top[i]!.oneShot).toBeLessThanOrEqual(top[i - 1]!.oneShot);
+    for (const t of r.oneShotTop5) expect(t.standaloneRank).toBe(r.archs[t.index]!.standaloneRank);
+    expect(r.supernet.steps).toBe(40);
+    expect(r.supernet.seconds).toBeGreaterThan(0);
+    expect(r.supernet.layers).toBeGreaterThan(0);
+    expect(r.standaloneSeconds).toBeCloseTo(r.archs.reduce((s, a) => s + a.standaloneSeconds, 0), 9);
+    expect(r.oneShotSeconds).toBeGreaterThan(0);
+    expect(r.tensors.after).toBe(r.tensors.before);
+    const text = formatOneShotBench(r);
+    expect(text).toContain(`Kendall τ = ${r.tau.toFixed(3)}`);
+    expect(text.split('\n').filter((l) => /^\| \d+ \|/.test(l))).toHaveLength(4);
+    expect(JSON.parse(JSON.stringify(r)).archs).toHaveLength(4);
+  });
+});
+
+describe('hyperband benchmark', () => {
+  it('runs the same trials with and without Hyperband; Hyperband trains fewer epochs, finished trials score alike', async () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'autonas-hb-')), 'hb.json');
+    const code = await runBench(['hyperband', '--trials', '5', '--train-size', '200', '--validation-size', '200', '--out', out], quiet);
+    expect(code).toBe(0);
+    const r = JSON.parse(fs.readFileSync(out, 'utf8')) as HyperbandBenchResult & { machine: { node: string } };
+    expect(r.machine.node).toBe(process.version);
+    expect(r.options).toMatchObject({ trials: 5, epochs: 3, eta: 3, trainSize: 200, validationSize: 200, rounds: 1 });
+    expect(r.schedule).toEqual(['s=1: 3×1, 1×3', 's=0: 2×3']);
+    const [lf, hb] = r.rows;
+    expect([lf.name, hb.name]).toEqual(['low fidelity', 'hyperband']);
+    expect(r.sameTrials).toBe(true);
+    expect(hb.trialDetails.map((t) => t.hash)).toEqual(lf.trialDetails.map((t) => t.hash));
+    expect(new Set(lf.trialDetails.map((t) => t.hash)).size).toBe(5);
+    expect(lf).toMatchObject({ trials: 5, completed: 5, stoppedEarly: 0, failed: 0, epochs: 15 });
+    for (const t of lf.trialDetails) expect(t.curve).toHaveLength(3);
+    expect(lf.best.score).toBe(Math.max(...lf.trialDetails.map((t) => t.score!)));
+    // Hyperband stopped at least one trial of its aggressive bracket, after fewer than R epochs.
+    expect(hb.stoppedEarly).toBeGreaterThanOrEqual(1);
+    expect(hb.epochs).toBeLessThan(lf.epochs);
+    const stopped = hb.trialDetails.filter((t) => t.status === 'stopped');
+    expect(stopped).toHaveLength(hb.stoppedEarly);
+    for (const t of stopped) {
+      expect(t.bracket).toBe(1);
+      expect(t.curve.length).toBeLessThan(3);
+      expect(t.stopReason).toMatch(/hyperband bracket s=1/);
+    }
+    expect(hb.epochs).toBe(hb.trialDetails.reduce((s, t) => s + t.curve.length, 0));
+    // Training is seeded per trial: what Hyperband let finish scored exactly as in the low-fidelity row.
+    for (const t of hb.trialDetails.filter((x) => x.status === 'completed')) {
+      const same = lf.trialDetails.find((x) => x.id === t.id)!;
+      expect(t.score).toBe(same.score);
+      expect(t.curve).toEqual(same.curve);
+    }
+    expect(r.verdict.sameBest).toBe(hb.best.id === lf.best.id);
+    expect(r.verdict.epochRatio).toBeCloseTo(hb.epochs / lf.epochs, 12);
+    expect(r.verdict.timeRatio).toBeCloseTo(hb.seconds / lf.seconds, 12);
+    expect(r.verdict.text).toMatch(r.verdict.sameBest ? /reached the same best accuracy/ : /did NOT reach/);
+    expect(r.deterministic).toBe(true);
+    expect(r.tensors.after).toBe(r.tensors.before);
+  });
+
+  it('refuses bad arguments with exit code 2', async () => {
+    const errs: string[] = [];
+    const io = { out: () => {}, err: (s: string) => errs.push(s) };
+    expect(await runBench(['oneshot', '--archs', '1'], io)).toBe(2);
+    expect(await runBench(['hyperband', '--eta', '1'], io)).toBe(2);
+    expect(await runBench(['hyperband', '--bogus'], io)).toBe(2);
+    expect(errs.join('\n')).toMatch(/--archs must be an integer >= 2[\s\S]*--eta must be an integer >= 2[\s\S]*bogus/);
+  });
+});

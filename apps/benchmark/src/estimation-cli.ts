@@ -1,0 +1,106 @@
+// The `oneshot` and `hyperband` commands of `npm run bench` (see cli.ts).
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatHyperbandBench, runHyperbandBench } from './hyperband-bench.js';
+import { formatOneShotBench, runOneShotBench } from './oneshot-bench.js';
+
+type Io = { out: (s: string) => void; err: (s: string) => void };
+
+/** The usage lines of both commands, as cli.ts lists them. */
+export const ESTIMATION_USAGE = `  oneshot      Kendall τ of one-shot (supernet) scores vs stand-alone training, chain space on MNIST (14×14)
+    --archs N        distinct architectures (default 20)
+    --steps N        supernet training steps (default 1000)
+    --train-size N   training images (default 2000)
+    --validation-size N  validation images, the next ones (default 1000)
+    --epochs N       stand-alone epochs per architecture (default 2)
+    --full-size      28×28 images instead of 14×14
+    --seed N         seed (default 0)
+    --out FILE       JSON result (default out/bench/oneshot.json)
+  hyperband    Hyperband early stopping vs plain low fidelity, same random trials, chain space on MNIST (14×14)
+    --trials N       trials per row (default 27)
+    --epochs R       epochs per trial, Hyperband's maximum resource (default 3)
+    --eta N          Hyperband's η (default 3)
+    --train-size N   training images per trial (default 1000)
+    --validation-size N  validation images, the next ones (default 500)
+    --rounds N       alternating rounds of both rows (default 1)
+    --full-size      28×28 images instead of 14×14
+    --seed N         seed (default 0)
+    --out FILE       JSON result (default out/bench/hyperband.json)
+`;
+
+/** Parses `--name N` as an integer >= min, or the fallback when absent. */
+function intOption(v: string | undefined, name: string, fallback: number, min = 1): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function writeJson(file: string, result: unknown, io: Io): void {
+  const out = path.resolve(file);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, JSON.stringify({ ...(result as object), machine: { node: process.version, date: new Date().toISOString() } }, null, 2) + '\n');
+  io.out(`JSON: ${out}`);
+}
+
+/** `npm run bench -- oneshot [options]`; returns the exit code. */
+export async function oneShotCommand(rest: readonly string[], io: Io): Promise<number> {
+  let opts;
+  try {
+    const { values } = parseArgs({
+      args: [...rest],
+      options: { archs: { type: 'string' }, steps: { type: 'string' }, 'train-size': { type: 'string' }, 'validation-size': { type: 'string' }, epochs: { type: 'string' }, 'full-size': { type: 'boolean' }, seed: { type: 'string' }, out: { type: 'string' } },
+      strict: true,
+    });
+    opts = {
+      archs: intOption(values.archs, 'archs', 20, 2),
+      supernetSteps: intOption(values.steps, 'steps', 1000),
+      trainSize: intOption(values['train-size'], 'train-size', 2000),
+      validationSize: intOption(values['validation-size'], 'validation-size', 1000),
+      standaloneEpochs: intOption(values.epochs, 'epochs', 2),
+      downsample: !values['full-size'],
+      seed: intOption(values.seed, 'seed', 0, 0),
+      out: values.out ?? 'out/bench/oneshot.json',
+    };
+  } catch (e) {
+    io.err(`${(e as Error).message}\nusage: npm run bench -- oneshot [options]\n${ESTIMATION_USAGE}`);
+    return 2;
+  }
+  const { out, ...options } = opts;
+  const result = await runOneShotBench({ ...options, log: (l) => io.err(l) });
+  io.out(formatOneShotBench(result));
+  writeJson(out, result, io);
+  return 0;
+}
+
+/** `npm run bench -- hyperband [options]`; returns the exit code. */
+export async function hyperbandCommand(rest: readonly string[], io: Io): Promise<number> {
+  let opts;
+  try {
+    const { values } = parseArgs({
+      args: [...rest],
+      options: { trials: { type: 'string' }, epochs: { type: 'string' }, eta: { type: 'string' }, 'train-size': { type: 'string' }, 'validation-size': { type: 'string' }, rounds: { type: 'string' }, 'full-size': { type: 'boolean' }, seed: { type: 'string' }, out: { type: 'string' } },
+      strict: true,
+    });
+    opts = {
+      trials: intOption(values.trials, 'trials', 27),
+      epochs: intOption(values.epochs, 'epochs', 3),
+      eta: intOption(values.eta, 'eta', 3, 2),
+      trainSize: intOption(values['train-size'], 'train-size', 1000),
+      validationSize: intOption(values['validation-size'], 'validation-size', 500),
+      rounds: intOption(values.rounds, 'rounds', 1),
+      downsample: !values['full-size'],
+      seed: intOption(values.seed, 'seed', 0, 0),
+      out: values.out ?? 'out/bench/hyperband.json',
+    };
+  } catch (e) {
+    io.err(`${(e as Error).message}\nusage: npm run bench -- hyperband [options]\n${ESTIMATION_USAGE}`);
+    return 2;
+  }
+  const { out, ...options } = opts;
+  const result = await runHyperbandBench({ ...options, log: (l) => io.err(l) });
+  io.out(formatHyperbandBench(result));
+  writeJson(out, result, io);
+  return 0;
+}

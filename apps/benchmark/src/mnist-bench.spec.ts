@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigurationError } from '@autonas/core';
+import { runBench } from './cli.js';
+import { MNIST_BENCH_STRATEGIES, runMnistBench, type MnistBenchResult } from './mnist-bench.js';
+
+describe('MNIST benchmark (random, evolution, morphism-bo under one time budget)', () => {
+  it('runs every strategy through the facade on the same images and writes the table and JSON', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (s: string) => out.push(s), err: (s: string) => err.push(s) };
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-mnist-')), 'mnist.json');
+    // 600 images: trials train on 300 and score on 100; 10 s per search, one seed.
+    expect(await runBench(['mnist', '--train-size', '600', '--test-size', '200', '--time-limit', '10', '--seeds', '1', '--out', file], io)).toBe(0);
+    const result = JSON.parse(fs.readFileSync(file, 'utf8')) as MnistBenchResult;
+    expect(result.options).toMatchObject({ timeLimit: 10, seeds: 1, trainSize: 600, testSize: 200, strategies: [...MNIST_BENCH_STRATEGIES] });
+    expect([result.trialTrainSamples, result.trialValidationSamples]).toEqual([300, 100]);
+    expect(result.runs.map((r) => r.strategy)).toEqual([...MNIST_BENCH_STRATEGIES]);
+    for (const r of result.runs) {
+      expect(r.trials.completed).toBeGreaterThanOrEqual(1);
+      expect(r.trials.completed + r.trials.failed + r.trials.stopped).toBe(r.trials.started);
+      expect(r.stoppedBy).toBe('timeLimit');
+      expect(r.searchSeconds).toBeGreaterThanOrEqual(10);
+      // Chance is 10%: the start network alone gets well above it, and the best is at least as good.
+      expect(r.startValAccuracy).toBeGreaterThan(0.2);
+      expect(r.bestValAccuracy).toBeGreaterThanOrEqual(r.startValAccuracy!);
+      expect(r.bestValAccuracy).toBeLessThanOrEqual(1);
+      expect(r.gain).toBeCloseTo(r.bestValAccuracy - r.startValAccuracy!, 12);
+      expect(r.testAccuracy).toBeGreaterThan(0.15);
+      expect(r.testAccuracy).toBeLessThanOrEqual(1);
+      expect(r.testLoss).toBeGreaterThan(0);
+      expect(r.bestParams).toBeGreaterThan(1000);
+    }
+    // Same seed, same split, same trial subset, same start network and weight seed: trial 1 scores alike.
+    const starts = result.runs.map((r) => r.startValAccuracy!);
+    for (const s of starts) expect(s).toBeCloseTo(starts[0]!, 9);
+    const morph = result.runs.find((r) => r.strategy === 'morphism-bo')!;
+    expect(morph.bestAncestors).toBeGreaterThanOrEqual(0);
+    for (const [i, row] of result.rows.entries()) {
+      const run = result.runs[i]!;
+      expect(row.strategy).toBe(run.strategy);
+      expect(row.trials).toEqual({ mean: run.trials.completed, std: 0, n: 1 });
+      expect(row.testAccuracy.mean).toBeCloseTo(run.testAccuracy, 12);
+    }
+    expect(result.tensors.after).toBe(result.tensors.before);
+    const table = out.join('\n');
+    for (const s of MNIST_BENCH_STRATEGIES) expect(table).toMatch(new RegExp(`^\\| ${s} \\| \\d+\\.\\d \\| \\d+\\.\\d\\d ± 0\\.00 \\|`, 'm'));
+    expect(err.join('\n')).toMatch(/random, seed 0:\n {2}trial 1: completed/);
+  }, 90_000);
+
+  it('refuses unknown strategies and bad options', async () => {
+    const err: string[] = [];
+    const io = { out: () => {}, err: (s: string) => err.push(s) };
+    expect(await runBench(['mnist', '--only', 'random,nope'], io)).toBe(2);
+    expect(await runBench(['mnist', '--time-limit', '0'], io)).toBe(2);
+    expect(await runBench(['mnist', '--seeds', '1.5'], io)).toBe(2);
+    expect(err.join('\n')).toMatch(/unknown strategies: nope \(have random, evolution, morphism-bo\)[\s\S]*--time-limit must be positive seconds[\s\S]*--seeds must be a positive integer/);
+    await expect(runMnistBench({ strategies: ['darts'] })).rejects.toThrow(ConfigurationError);
+    await expect(runMnistBench({ strategies: ['darts'] })).rejects.toThrow(/unknown strategies: darts/);
+    await expect(runMnistBench({ trainSize: 600, validationSamples: 200 })).rejects.toThrow(/validationSamples 200 exceed the 120 validation images/);
+  });
+});
