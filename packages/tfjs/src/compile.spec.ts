@@ -108,6 +108,49 @@ describe('compileArchitecture', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('draws a new dropout mask every training step, the same sequence for the same seed, and serialises as a plain Dropout', async () => {
+    const before = tf.memory().numTensors;
+    const arch: Architecture = { nodes: [node('in', 'input', { shape: [64] }, []), node('drop', 'dropout', { rate: 0.5 }, ['in']), node('out', 'classifier', { classes: 2 }, ['drop'])] };
+    const masks = (model: tfl.LayersModel, calls: number) => {
+      const sub = tfl.model({ inputs: model.inputs, outputs: model.getLayer('drop').output as tfl.SymbolicTensor });
+      const x = tf.ones([4, 64]);
+      const out: number[][] = [];
+      for (let i = 0; i < calls; i++) {
+        const y = sub.apply(x, { training: true }) as tf.Tensor;
+        out.push(Array.from(y.dataSync()));
+        y.dispose();
+      }
+      const inference = sub.apply(x) as tf.Tensor;
+      expect(Array.from(inference.dataSync()).every((v) => v === 1)).toBe(true);
+      tf.dispose([x, inference]);
+      return out;
+    };
+    const a = compileArchitecture(arch, { seed: 5 });
+    const b = compileArchitecture(arch, { seed: 5 });
+    const c = compileArchitecture(arch, { seed: 6 });
+    const ma = masks(a, 3);
+    // Every value is dropped (0) or kept and scaled by 1 / (1 - 0.5); about half are kept.
+    for (const m of ma) {
+      expect(m.every((v) => v === 0 || v === 2)).toBe(true);
+      const kept = m.filter((v) => v === 2).length / m.length;
+      expect(kept).toBeGreaterThan(0.35);
+      expect(kept).toBeLessThan(0.65);
+    }
+    // A new mask each call (tf.layers.dropout with a seed repeats the first one forever).
+    expect(ma[1]).not.toEqual(ma[0]);
+    expect(ma[2]).not.toEqual(ma[1]);
+    expect(masks(b, 3)).toEqual(ma);
+    expect(masks(c, 1)[0]).not.toEqual(ma[0]);
+    const json = a.toJSON(null, false) as unknown as { config: { layers: Array<{ class_name: string; config: Record<string, unknown> }> } };
+    const layer = json.config.layers.find((l) => l.config.name === 'drop')!;
+    expect(layer.class_name).toBe('Dropout');
+    expect(layer.config.rate).toBe(0.5);
+    const loaded = await tfl.models.modelFromJSON({ modelTopology: json as unknown as tf.io.ModelJSON['modelTopology'] });
+    expect(loaded.getLayer('drop').getClassName()).toBe('Dropout');
+    for (const m of [a, b, c, loaded]) m.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('rejects unknown ops and impossible shapes before touching TensorFlow.js', () => {
     const bad: Architecture = { nodes: [cnn.nodes[0]!, node('x', 'warp', {}, ['in']), node('out', 'classifier', { classes: 2 }, ['x'])] };
     expect(() => compileArchitecture(bad)).toThrow(InvalidArchitectureError);

@@ -2,10 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidArchitectureError, checkGraph, inferShapes, numberParam, type ArchNode, type Architecture } from '@autonas/core';
 import { DilatedConv2D } from './dilated-conv2d-layer.js';
+import { SeededDropout } from './seeded-dropout-layer.js';
 
 /** Options of {@link compileArchitecture}. */
 export interface CompileOptions {
-  /** Seed of the weight initialisers and dropout masks; the same seed gives the same initial weights. */
+  /**
+   * Seed of the weight initialisers and of the dropout mask sequences: the same seed gives the
+   * same initial weights and the same masks, step by step (a new mask every training step).
+   */
   readonly seed?: number;
   /** Model name. */
   readonly name?: string;
@@ -156,7 +160,7 @@ export function compileArchitecture(arch: Architecture, options: CompileOptions 
         y = layer(() => tfl.layers.globalAveragePooling2d({ name })).apply(x) as tfl.SymbolicTensor;
         break;
       case 'dropout':
-        y = layer(() => tfl.layers.dropout({ name, rate: num(n, 'rate'), seed: seed() })).apply(x) as tfl.SymbolicTensor;
+        y = layer(() => new SeededDropout({ name, rate: num(n, 'rate'), seed: seed() })).apply(x) as tfl.SymbolicTensor;
         break;
       case 'flatten':
         y = layer(() => tfl.layers.flatten({ name })).apply(x) as tfl.SymbolicTensor;
