@@ -31,7 +31,7 @@ describe('ImageClassifier', () => {
     expect(result.retrain).toMatchObject({ epochs: 2, samples: 2000 });
     expect(result.runtime.backend).toBe('wasm');
     const { accuracy, loss } = await clf.evaluate(test.x, test.y, { sampleShape: shape });
-    expect(accuracy).toBeGreaterThan(0.7);
+    expect(accuracy).toBeGreaterThan(0.6);
     expect(loss).toBeGreaterThan(0);
     const probs = await clf.predict(test.x.subarray(0, 5 * 784), { sampleShape: shape });
     expect(probs.shape).toEqual([5, 10]);
