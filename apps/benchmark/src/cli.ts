@@ -1,6 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { intOption, machine, writeJson, type Io } from './cli-options.js';
 import { STRATEGIES } from './registry.js';
 import { formatStrategyTable, runStrategyBenchmark } from './strategies.js';
 import { formatWorkersBench, runWorkersBench } from './workers-bench.js';
@@ -36,7 +35,7 @@ ${ESTIMATION_USAGE}  mnist        random, evolution and morphism-bo through Imag
 `;
 
 /** Runs a benchmark by name; returns the exit code. */
-export async function runBench(argv: readonly string[], io: { out: (s: string) => void; err: (s: string) => void } = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
+export async function runBench(argv: readonly string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'workers') return workers(rest, io);
   if (command === 'darts') return darts(rest, io);
@@ -54,16 +53,10 @@ export async function runBench(argv: readonly string[], io: { out: (s: string) =
     io.err(`${(e as Error).message}\n${USAGE}`);
     return 2;
   }
-  const int = (v: string | undefined, name: string, fallback: number) => {
-    if (v === undefined) return fallback;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(v)}`);
-    return n;
-  };
   let seeds: number, queries: number;
   try {
-    seeds = int(values.seeds, 'seeds', 20);
-    queries = int(values.queries, 'queries', 200);
+    seeds = intOption(values.seeds, 'seeds', 20);
+    queries = intOption(values.queries, 'queries', 200);
   } catch (e) {
     io.err((e as Error).message);
     return 2;
@@ -77,14 +70,11 @@ export async function runBench(argv: readonly string[], io: { out: (s: string) =
   const strategies = only ? STRATEGIES.filter((s) => only.includes(s.name)) : STRATEGIES;
   const result = await runStrategyBenchmark({ strategies, seeds, queries, optuna: values['no-optuna'] ? false : 'auto', log: (l) => io.err(l) });
   io.out(formatStrategyTable(result));
-  const out = path.resolve(values.out ?? 'out/bench/strategies.json');
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-  io.out(`JSON: ${out}`);
+  writeJson(values.out ?? 'out/bench/strategies.json', result, io);
   return 0;
 }
 
-async function workers(rest: readonly string[], io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
+async function workers(rest: readonly string[], io: Io): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({ args: [...rest], options: { trials: { type: 'string' }, rounds: { type: 'string' }, out: { type: 'string' } }, strict: true }));
@@ -92,30 +82,21 @@ async function workers(rest: readonly string[], io: { out: (s: string) => void; 
     io.err(`${(e as Error).message}\n${USAGE}`);
     return 2;
   }
-  const int = (v: string | undefined, name: string) => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(v)}`);
-    return n;
-  };
-  let trials: number | undefined, rounds: number | undefined;
+  let trials: number, rounds: number;
   try {
-    trials = int(values.trials, 'trials');
-    rounds = int(values.rounds, 'rounds');
+    trials = intOption(values.trials, 'trials', 8);
+    rounds = intOption(values.rounds, 'rounds', 1);
   } catch (e) {
     io.err((e as Error).message);
     return 2;
   }
   const rows = await runWorkersBench({ trials, rounds, log: (l) => io.err(l) });
   io.out(formatWorkersBench(rows));
-  const out = path.resolve(values.out ?? 'out/bench/workers.json');
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify({ rows, machine: { node: process.version, date: new Date().toISOString() } }, null, 2) + '\n');
-  io.out(`JSON: ${out}`);
+  writeJson(values.out ?? 'out/bench/workers.json', { rows, machine: machine() }, io);
   return 0;
 }
 
-async function darts(rest: readonly string[], io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
+async function darts(rest: readonly string[], io: Io): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({ args: [...rest], options: { 'train-size': { type: 'string' }, epochs: { type: 'string' }, random: { type: 'string' }, out: { type: 'string' } }, strict: true }));
@@ -123,30 +104,22 @@ async function darts(rest: readonly string[], io: { out: (s: string) => void; er
     io.err(`${(e as Error).message}\n${USAGE}`);
     return 2;
   }
-  const n = (v: string | undefined, name: string, d: number) => {
-    const x = v === undefined ? d : Number(v);
-    if (!Number.isInteger(x) || x < 1) throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(v)}`);
-    return x;
-  };
   let trainSize: number, epochs: number, randomGenotypes: number;
   try {
-    trainSize = n(values['train-size'], 'train-size', 1024);
-    epochs = n(values.epochs, 'epochs', 4);
-    randomGenotypes = n(values.random, 'random', 3);
+    trainSize = intOption(values['train-size'], 'train-size', 1024);
+    epochs = intOption(values.epochs, 'epochs', 4);
+    randomGenotypes = intOption(values.random, 'random', 3);
   } catch (e) {
     io.err((e as Error).message);
     return 2;
   }
   const result = await runDartsBench({ trainSize, epochs, randomGenotypes, testSize: 10000, log: (l) => io.err(l) });
   io.out(formatDartsBench(result));
-  const out = path.resolve(values.out ?? 'out/bench/darts.json');
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-  io.out(`JSON: ${out}`);
+  writeJson(values.out ?? 'out/bench/darts.json', result, io);
   return 0;
 }
 
-async function mnist(rest: readonly string[], io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
+async function mnist(rest: readonly string[], io: Io): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({ args: [...rest], options: { 'time-limit': { type: 'string' }, seeds: { type: 'string' }, only: { type: 'string' }, 'train-size': { type: 'string' }, 'test-size': { type: 'string' }, out: { type: 'string' } }, strict: true }));
@@ -154,18 +127,13 @@ async function mnist(rest: readonly string[], io: { out: (s: string) => void; er
     io.err(`${(e as Error).message}\n${USAGE}`);
     return 2;
   }
-  const n = (v: string | undefined, name: string, d: number) => {
-    const x = v === undefined ? d : Number(v);
-    if (!Number.isInteger(x) || x < 1) throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(v)}`);
-    return x;
-  };
   let timeLimit: number, seeds: number, trainSize: number, testSize: number, strategies: readonly string[];
   try {
     timeLimit = values['time-limit'] === undefined ? 150 : Number(values['time-limit']);
     if (!(timeLimit > 0)) throw new Error(`--time-limit must be positive seconds, got ${JSON.stringify(values['time-limit'])}`);
-    seeds = n(values.seeds, 'seeds', 2);
-    trainSize = n(values['train-size'], 'train-size', 6000);
-    testSize = n(values['test-size'], 'test-size', 2000);
+    seeds = intOption(values.seeds, 'seeds', 2);
+    trainSize = intOption(values['train-size'], 'train-size', 6000);
+    testSize = intOption(values['test-size'], 'test-size', 2000);
     strategies = mnistBenchStrategies(values.only === undefined ? MNIST_BENCH_STRATEGIES : values.only.split(',').map((s) => s.trim()).filter(Boolean));
   } catch (e) {
     io.err((e as Error).message);
@@ -174,9 +142,6 @@ async function mnist(rest: readonly string[], io: { out: (s: string) => void; er
   // Trials train on half the training images and score on a sixth of them (3000 and 1000 of 6000).
   const result = await runMnistBench({ strategies, timeLimit, seeds, trainSize, testSize, trialSamples: Math.round(trainSize / 2), validationSamples: Math.round(trainSize / 6), log: (l) => io.err(l) });
   io.out(formatMnistBench(result));
-  const out = path.resolve(values.out ?? 'out/bench/mnist.json');
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-  io.out(`JSON: ${out}`);
+  writeJson(values.out ?? 'out/bench/mnist.json', result, io);
   return 0;
 }

@@ -1,11 +1,9 @@
 // The `oneshot` and `hyperband` commands of `npm run bench` (see cli.ts).
-import fs from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { intOption, machine, writeJson, type Io } from './cli-options.js';
 import { formatHyperbandBench, runHyperbandBench } from './hyperband-bench.js';
 import { formatOneShotBench, runOneShotBench } from './oneshot-bench.js';
 
-type Io = { out: (s: string) => void; err: (s: string) => void };
 
 /** The usage lines of both commands, as cli.ts lists them. */
 export const ESTIMATION_USAGE = `  oneshot      Kendall τ of one-shot (supernet) scores vs stand-alone training, chain space on MNIST (14×14)
@@ -28,21 +26,6 @@ export const ESTIMATION_USAGE = `  oneshot      Kendall τ of one-shot (supernet
     --seed N         seed (default 0)
     --out FILE       JSON result (default out/bench/hyperband.json)
 `;
-
-/** Parses `--name N` as an integer >= min, or the fallback when absent. */
-function intOption(v: string | undefined, name: string, fallback: number, min = 1): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
-  return n;
-}
-
-function writeJson(file: string, result: unknown, io: Io): void {
-  const out = path.resolve(file);
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify({ ...(result as object), machine: { node: process.version, date: new Date().toISOString() } }, null, 2) + '\n');
-  io.out(`JSON: ${out}`);
-}
 
 /** `npm run bench -- oneshot [options]`; returns the exit code. */
 export async function oneShotCommand(rest: readonly string[], io: Io): Promise<number> {
@@ -70,7 +53,7 @@ export async function oneShotCommand(rest: readonly string[], io: Io): Promise<n
   const { out, ...options } = opts;
   const result = await runOneShotBench({ ...options, log: (l) => io.err(l) });
   io.out(formatOneShotBench(result));
-  writeJson(out, result, io);
+  writeJson(out, { ...result, machine: machine() }, io);
   return 0;
 }
 
@@ -101,6 +84,6 @@ export async function hyperbandCommand(rest: readonly string[], io: Io): Promise
   const { out, ...options } = opts;
   const result = await runHyperbandBench({ ...options, log: (l) => io.err(l) });
   io.out(formatHyperbandBench(result));
-  writeJson(out, result, io);
+  writeJson(out, { ...result, machine: machine() }, io);
   return 0;
 }
