@@ -31,6 +31,7 @@ ${ESTIMATION_USAGE}  mnist        random, evolution and morphism-bo through Imag
     --only a,b       only these strategies (random, evolution, morphism-bo)
     --train-size N   MNIST training images (default 6000: trials train on 3000, score on 1000)
     --test-size N    MNIST test images for the best model (default 2000)
+    --epochs N       epochs per trial (default 1)
     --out FILE       JSON result (default out/bench/mnist.json)
 `;
 
@@ -122,25 +123,26 @@ async function darts(rest: readonly string[], io: Io): Promise<number> {
 async function mnist(rest: readonly string[], io: Io): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ args: [...rest], options: { 'time-limit': { type: 'string' }, seeds: { type: 'string' }, only: { type: 'string' }, 'train-size': { type: 'string' }, 'test-size': { type: 'string' }, out: { type: 'string' } }, strict: true }));
+    ({ values } = parseArgs({ args: [...rest], options: { 'time-limit': { type: 'string' }, seeds: { type: 'string' }, only: { type: 'string' }, 'train-size': { type: 'string' }, 'test-size': { type: 'string' }, epochs: { type: 'string' }, out: { type: 'string' } }, strict: true }));
   } catch (e) {
     io.err(`${(e as Error).message}\n${USAGE}`);
     return 2;
   }
-  let timeLimit: number, seeds: number, trainSize: number, testSize: number, strategies: readonly string[];
+  let timeLimit: number, seeds: number, trainSize: number, testSize: number, epochs: number, strategies: readonly string[];
   try {
     timeLimit = values['time-limit'] === undefined ? 150 : Number(values['time-limit']);
     if (!(timeLimit > 0)) throw new Error(`--time-limit must be positive seconds, got ${JSON.stringify(values['time-limit'])}`);
     seeds = intOption(values.seeds, 'seeds', 2);
     trainSize = intOption(values['train-size'], 'train-size', 6000);
     testSize = intOption(values['test-size'], 'test-size', 2000);
+    epochs = intOption(values.epochs, 'epochs', 1);
     strategies = mnistBenchStrategies(values.only === undefined ? MNIST_BENCH_STRATEGIES : values.only.split(',').map((s) => s.trim()).filter(Boolean));
   } catch (e) {
     io.err((e as Error).message);
     return 2;
   }
   // Trials train on half the training images and score on a sixth of them (3000 and 1000 of 6000).
-  const result = await runMnistBench({ strategies, timeLimit, seeds, trainSize, testSize, trialSamples: Math.round(trainSize / 2), validationSamples: Math.round(trainSize / 6), log: (l) => io.err(l) });
+  const result = await runMnistBench({ strategies, timeLimit, seeds, trainSize, testSize, epochs, trialSamples: Math.round(trainSize / 2), validationSamples: Math.round(trainSize / 6), log: (l) => io.err(l) });
   io.out(formatMnistBench(result));
   writeJson(values.out ?? 'out/bench/mnist.json', result, io);
   return 0;

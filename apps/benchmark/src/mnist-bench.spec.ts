@@ -12,24 +12,23 @@ describe('MNIST benchmark (random, evolution, morphism-bo under one time budget)
     const err: string[] = [];
     const io = { out: (s: string) => out.push(s), err: (s: string) => err.push(s) };
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-mnist-')), 'mnist.json');
-    // 1,000 images: trials train on 500 and score on 167; 10 s per search, one seed.
-    expect(await runBench(['mnist', '--train-size', '1000', '--test-size', '200', '--time-limit', '10', '--seeds', '1', '--out', file], io)).toBe(0);
+    // 1,000 images: trials train 3 epochs on 500 and score on 167; 20 s per search, one seed.
+    expect(await runBench(['mnist', '--train-size', '1000', '--test-size', '200', '--epochs', '3', '--time-limit', '20', '--seeds', '1', '--out', file], io)).toBe(0);
     const result = JSON.parse(fs.readFileSync(file, 'utf8')) as MnistBenchResult;
-    expect(result.options).toMatchObject({ timeLimit: 10, seeds: 1, trainSize: 1000, testSize: 200, strategies: [...MNIST_BENCH_STRATEGIES] });
+    expect(result.options).toMatchObject({ timeLimit: 20, seeds: 1, epochs: 3, trainSize: 1000, testSize: 200, strategies: [...MNIST_BENCH_STRATEGIES] });
     expect([result.trialTrainSamples, result.trialValidationSamples]).toEqual([500, 167]);
     expect(result.runs.map((r) => r.strategy)).toEqual([...MNIST_BENCH_STRATEGIES]);
     for (const r of result.runs) {
       expect(r.trials.completed).toBeGreaterThanOrEqual(1);
       expect(r.trials.completed + r.trials.failed + r.trials.stopped).toBe(r.trials.started);
       expect(r.stoppedBy).toBe('timeLimit');
-      expect(r.searchSeconds).toBeGreaterThanOrEqual(10);
-      // Chance is 10%. The start network (three dropout layers) sees only 8 batches here and reaches
-      // about 20%; the accuracies of this benchmark are measured by the full run, this checks the mechanics.
-      expect(r.startValAccuracy).toBeGreaterThan(0.13);
+      expect(r.searchSeconds).toBeGreaterThanOrEqual(20);
+      // Chance is 10%: the start network alone gets well above it, and the best is at least as good.
+      expect(r.startValAccuracy).toBeGreaterThan(0.2);
       expect(r.bestValAccuracy).toBeGreaterThanOrEqual(r.startValAccuracy!);
       expect(r.bestValAccuracy).toBeLessThanOrEqual(1);
       expect(r.gain).toBeCloseTo(r.bestValAccuracy - r.startValAccuracy!, 12);
-      expect(r.testAccuracy).toBeGreaterThan(0.11);
+      expect(r.testAccuracy).toBeGreaterThan(0.15);
       expect(r.testAccuracy).toBeLessThanOrEqual(1);
       expect(r.testLoss).toBeGreaterThan(0);
       expect(r.bestParams).toBeGreaterThan(1000);
