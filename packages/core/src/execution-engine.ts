@@ -330,7 +330,8 @@ export class LocalExecutionEngine implements ExecutionEngine {
       });
       trial.score = estimate.score;
       trial.metrics = { ...estimate.metrics };
-      trial.status = estimate.partial || signal.aborted ? 'stopped' : 'completed';
+      // A whole result that arrived after the stop (e.g. the stop came during validation) is a completed trial.
+      trial.status = estimate.partial ? 'stopped' : 'completed';
       return this.finish(trial, estimate.artifact, signal);
     } catch (e) {
       return this.finish(trial, undefined, signal, e);

@@ -92,6 +92,23 @@ describe('Experiment', () => {
     expect(result.trials.filter((t) => t.status === 'completed').length).toBeGreaterThanOrEqual(1);
   });
 
+  it('counts a trial whose whole result arrives after the time limit as completed, and a partial one as stopped', async () => {
+    // Like a validation pass that cannot be interrupted: the work is done whatever the signal says.
+    const finishing = (partialWhenAborted: boolean) => ({
+      name: 'finishing',
+      async estimate(_arch: Architecture, ctx: { signal: AbortSignal }) {
+        await new Promise((r) => setTimeout(r, 300));
+        return { score: 0.9, metrics: {}, cost: { seconds: 0.3 }, partial: partialWhenAborted && ctx.signal.aborted };
+      },
+    });
+    const whole = await wire(finishing(false) as unknown as ToyEstimator, { timeLimit: 0.1, seed: 1 }).container.get(Experiment).run();
+    expect(whole.stoppedBy).toBe('timeLimit');
+    expect(whole.trials.map((t) => t.status)).toEqual(['completed']);
+    expect(whole.best!.score).toBe(0.9);
+    const partial = await wire(finishing(true) as unknown as ToyEstimator, { timeLimit: 0.1, seed: 1 }).container.get(Experiment).run();
+    expect(partial.trials.map((t) => t.status)).toEqual(['stopped']);
+  });
+
   it('restores the strategy from the state saved in the store', async () => {
     const first = wire(new ToyEstimator(), { maxTrials: 2, seed: 1 });
     await first.container.get(Experiment).run();
