@@ -33,6 +33,12 @@ describe('autonas CLI', () => {
     const g = capture();
     expect(await runCli(['search', '--folds', '1'], g.io)).toBe(1);
     expect(g.err[0]).toContain('--folds must be an integer >= 2');
+    const h = capture();
+    expect(await runCli(['search', '--workers', '0'], h.io)).toBe(1);
+    expect(h.err[0]).toContain('--workers must be an integer >= 1, got "0"');
+    const i = capture();
+    expect(await runCli(['search', '--workers', '2', '--one-shot'], i.io)).toBe(1);
+    expect(i.err[0]).toContain('--workers runs low-fidelity trials in worker processes; it does not apply to --one-shot');
   });
 
   it('--plan estimates time and memory from a timed probe and searches nothing', async () => {
@@ -48,11 +54,11 @@ describe('autonas CLI', () => {
     await expect(fs.access(dir)).rejects.toThrow();
   });
 
-  it('searches MNIST, reports every trial and the test accuracy, and saves the model and a report', async () => {
+  it('searches MNIST with 2 worker processes, reports every trial and the test accuracy, and saves the model and a report', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'autonas-cli-'));
     const c = capture();
     const code = await runCli(
-      ['search', '--max-trials', '2', '--strategy', 'evolution', '--train-size', '1500', '--trial-samples', '600', '--retrain-epochs', '1', '--backend', 'wasm', '--seed', '3', '--out', dir],
+      ['search', '--max-trials', '2', '--strategy', 'evolution', '--workers', '2', '--train-size', '1500', '--trial-samples', '600', '--retrain-epochs', '1', '--backend', 'wasm', '--seed', '3', '--out', dir],
       c.io,
     );
     const text = c.out.join('\n');
@@ -72,6 +78,12 @@ describe('autonas CLI', () => {
     expect(report.strategy).toBe('evolution');
     expect(report.baseline.searchGain).toBeCloseTo(report.best.score - report.baseline.score, 12);
     expect(report.plan.trials).toBe(2);
+    // The trials ran in the 2 worker processes, not in the CLI's.
+    expect(report.workers).toBe(2);
+    expect(text).toMatch(/; 2 worker processes\n/);
+    const pids = new Set(report.trials.map((t: { metrics: { workerPid: number } }) => t.metrics.workerPid));
+    expect(pids.size).toBe(2);
+    expect(pids.has(process.pid)).toBe(false);
   }, 300_000);
 
   it('--one-shot scores trials on a supernet and reports the one-shot score beside the winner trained alone and retrained', async () => {

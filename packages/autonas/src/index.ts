@@ -11,3 +11,4 @@ export { kFold } from '@autonas/data';
 export * from './baseline.js';
 export * from './k-fold-estimator.js';
 export * from './plan.js';
+export * from './worker-estimator.js';
