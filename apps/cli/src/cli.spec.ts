@@ -122,6 +122,7 @@ describe('autonas CLI', () => {
     expect(text).toMatch(/start: {2}the known-good network \(trial 1\) scored \d+\.\d\d%; growing it gained \d+\.\d\d points/);
     const report = JSON.parse(await fs.readFile(path.join(dir, 'report.json'), 'utf8'));
     expect(report.strategy).toBe('morphism-bo');
+    expect(report.workers).toBe(1); // the default is one worker per core, but a grown child needs its parent's weights in this process
     expect(report.trials).toHaveLength(3);
     expect(report.start.id).toBe(0);
     expect(report.best.score).toBeGreaterThan(report.start.score);

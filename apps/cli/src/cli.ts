@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs/promises';
 import { AutonasError, ImageClassifier, STRATEGY_NAMES, loadMnist, summarize, type StrategyName, type TrialRecord } from 'autonas';
@@ -27,6 +28,12 @@ export const SEARCH_DEFAULTS = {
   retrainEpochs: 2,
   retrainTimeLimit: 420,
   retrainLearningRate: 0.001,
+  /**
+   * One worker process per core: the wasm backend trains on one thread, so this is how a search
+   * uses the other cores. 1 (trials in the CLI's process) where workers do not apply: --one-shot,
+   * --folds, morphism-bo, darts.
+   */
+  workers: 'auto',
 } as const;
 
 const HELP = `autonas search [options]
@@ -53,9 +60,10 @@ accuracy on the held-out test set and saves it.
   --retrain-lr X          Adam learning rate of the retraining (cosine)     [${SEARCH_DEFAULTS.retrainLearningRate}]
   --train-size N          use only the first N training images              [60000]
   --backend NAME          force a backend: tensorflow, wasm, cpu            [auto]
-  --workers N|auto        trials at once, each in its own worker process    [1]
-                          (auto: one per core; wasm trains on one core, so on 2 cores
-                          2 workers give about 1.8× the trials per hour)
+  --workers N|auto        trials at once, each in its own worker process    [${SEARCH_DEFAULTS.workers}]
+                          (auto: one per core, ${os.availableParallelism()} here; wasm trains on one core, so on
+                          2 cores 2 workers give about 1.8× the trials per hour; 1 by default
+                          with --one-shot, --folds, morphism-bo and darts, which need one process)
   --folds K               score candidates by K-fold cross-validation (K times the cost)
   --one-shot              score candidates in seconds on a weight-sharing supernet trained once
                           (a proxy: the winner is also trained alone, and the report shows both)
@@ -157,10 +165,12 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     if (values['supernet-steps'] !== undefined && !oneShot) throw new AutonasError('BAD_ARGUMENT', '--supernet-steps needs --one-shot');
     const supernetSteps = intArg('supernet-steps', values['supernet-steps'], 1000);
     if (oneShot && (strategy === 'darts' || strategy === 'morphism-bo')) throw new AutonasError('BAD_ARGUMENT', `--one-shot does not apply to --strategy ${strategy}, which trains its own networks`);
-    const workers = values.workers === 'auto' ? 'auto' : intArg('workers', values.workers, 1);
-    if (workers !== 1 && (oneShot || folds !== undefined || strategy === 'darts' || strategy === 'morphism-bo')) {
-      throw new AutonasError('BAD_ARGUMENT', `--workers runs low-fidelity trials in worker processes; it does not apply to ${oneShot ? '--one-shot' : folds !== undefined ? '--folds' : `--strategy ${strategy}`}`);
+    const singleProcess = oneShot ? '--one-shot' : folds !== undefined ? '--folds' : strategy === 'darts' || strategy === 'morphism-bo' ? `--strategy ${strategy}` : undefined;
+    const workers = values.workers === undefined ? (singleProcess ? 1 : SEARCH_DEFAULTS.workers) : values.workers === 'auto' ? 'auto' : intArg('workers', values.workers, 1);
+    if (values.workers !== undefined && singleProcess && workers !== 1) {
+      throw new AutonasError('BAD_ARGUMENT', `--workers runs low-fidelity trials in worker processes; it does not apply to ${singleProcess}`);
     }
+    const workerCount = workers === 'auto' ? os.availableParallelism() : workers;
     const out = path.resolve(values.out ?? SEARCH_DEFAULTS.out);
     if (!resume && !values.plan) await saveSearchFlags(out, values);
 
@@ -175,7 +185,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     const t0 = performance.now();
     const { train, test } = await loadMnist({ trainSize: Math.min(trainSize, 60000) });
     io.out(`autonas search: MNIST ${train.size} training images (${Math.round(train.size * 0.2)} held out for validation), ${test.size} test images never seen by the search`);
-    io.out(`budget: at most ${maxTrials} trials or ${timeLimit} s; each trial trains ${epochs} epoch(s) on ${Math.min(trialSamples, train.size - Math.round(train.size * 0.2))} images and is scored on ${Math.min(trialValidation, Math.round(train.size * 0.2))}; strategy ${strategy}, seed ${seed}${workers !== 1 ? `; ${workers === 'auto' ? 'one worker process per core' : `${workers} worker processes`}` : ''}`);
+    io.out(`budget: at most ${maxTrials} trials or ${timeLimit} s; each trial trains ${epochs} epoch(s) on ${Math.min(trialSamples, train.size - Math.round(train.size * 0.2))} images and is scored on ${Math.min(trialValidation, Math.round(train.size * 0.2))}; strategy ${strategy}, seed ${seed}${workerCount > 1 ? `; ${workerCount} worker processes${workers === 'auto' ? ' (one per core)' : ''}` : ''}`);
     const clf = new ImageClassifier({
       maxTrials, timeLimit, seed, backend, workers, strategy: strategy as StrategyName, ...(values.plan ? {} : { directory: out, overwrite: !resume }),
       estimator: {

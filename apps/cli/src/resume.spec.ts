@@ -29,6 +29,7 @@ describe('autonas search --resume', () => {
     const first = capture();
     expect(await runCli(['search', '--max-trials', '1', ...flags, '--out', dir], first.io)).toBe(0);
     const report1 = JSON.parse(await fs.readFile(path.join(dir, 'report.json'), 'utf8'));
+    expect(report1.workers).toBe(os.availableParallelism()); // the default: one worker process per core
     expect(JSON.parse(await fs.readFile(path.join(dir, SEARCH_FLAGS_FILE), 'utf8'))).toMatchObject({ seed: '5', 'trial-samples': '200' });
 
     const second = capture();

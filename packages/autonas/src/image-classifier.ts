@@ -344,6 +344,8 @@ export class ImageClassifier {
     events.on('trial:end', ({ trial }) => options.onTrialEnd?.(trial));
     const baseline = options.baseline === false ? undefined : await this.trainBaseline(standalone ?? estimator, data, seed, experiment, log);
     const search = await container.get(Experiment).run();
+    // Idle workers would hold their memory through the retraining.
+    if (estimator instanceof WorkerPoolEstimator) estimator.close();
     const artifact = search.bestArtifact as ModelArtifact | undefined;
     if (!search.best) {
       artifact?.dispose();

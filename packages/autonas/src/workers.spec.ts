@@ -44,6 +44,17 @@ describe('ImageClassifier with workers', () => {
       expect(t.hash).toBe(same.hash);
       expect(t.score).toBe(same.score);
     }
+    // The workers were stopped when the search ended (before the retraining): none outlives fit().
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 100 && [...pids].some((p) => alive(p as number)); i++) await new Promise((r) => setTimeout(r, 50));
+    expect([...pids].filter((p) => alive(p as number))).toEqual([]);
     // The best architecture was retrained here, from scratch, and classifies the held-out test set far above chance.
     expect(result.retrain!.epochs).toBe(2);
     const { accuracy } = await clf.evaluate(test.x, test.y, { sampleShape: shape });
