@@ -93,12 +93,16 @@ describe('a search killed with SIGKILL at random moments', () => {
       expect(final[id]).toEqual(seen);
       expect(startLines.slice(startsBefore.get(id)).filter((x) => x === id)).toEqual([]);
     }
-    // A trial runs once, or twice when a kill interrupted it (its attempt says so).
+    // A trial runs once, or twice when a kill interrupted it (its attempt says so). The start log is
+    // written just after the store records the start, outside its transaction: a kill between the two
+    // (under load, while the commit waits for its fsync) leaves a start without its line. So a trial
+    // that completed logged its start in the process that completed it, while one interrupted twice
+    // (failed) may have logged 0, 1 or 2 starts.
     for (const t of final) {
       const n = startLines.filter((x) => x === t.id).length;
-      expect(n).toBeGreaterThanOrEqual(1);
+      if (t.status === 'completed') expect(n).toBeGreaterThanOrEqual(1);
       expect(n).toBeLessThanOrEqual(t.attempt ?? 1);
     }
-    console.log(`SIGKILL resume: ${KILLS} kills at ${killedWith.join(', ')} ms after start (${killedMidSearch} mid-search); ${completedSeen.size} trials seen completed before the last run; ${final.filter((t) => (t.attempt ?? 1) > 1).length} interrupted trials rerun; ${final.length} trials at the end`);
+    console.log(`SIGKILL resume: ${KILLS} kills at ${killedWith.join(', ')} ms after start (${killedMidSearch} mid-search); ${completedSeen.size} trials seen completed before the last run; ${final.filter((t) => (t.attempt ?? 1) > 1).length} interrupted trials rerun; ${final.filter((t) => t.status === 'failed').length} interrupted twice (failed), ${final.filter((t) => t.status === 'failed' && !startLines.includes(t.id)).length} of them with no start logged; ${final.length} trials at the end`);
   }, 300_000);
 });
