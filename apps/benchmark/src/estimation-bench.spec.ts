@@ -7,10 +7,21 @@ import { spearman } from '@autonas/estimator-lowfi';
 import { runBench } from './cli.js';
 import type { HyperbandBenchResult } from './hyperband-bench.js';
 import { formatOneShotBench, runOneShotBench } from './oneshot-bench.js';
+import { parseFixed } from './estimation-cli.js';
 
 const quiet = { out: () => {}, err: () => {} };
 
 describe('one-shot benchmark', () => {
+  it('reads --fixed decisions with their types, and refuses malformed ones', async () => {
+    expect(parseFixed(['chain/reduction=global_avg', 'chain/head/units=0', 'chain/block_1/batch_norm=true'])).toEqual({
+      'chain/reduction': 'global_avg', 'chain/head/units': 0, 'chain/block_1/batch_norm': true,
+    });
+    expect(() => parseFixed(['chain/reduction'])).toThrow(/--fixed needs DECISION=VALUE, got "chain\/reduction"/);
+    const err: string[] = [];
+    expect(await runBench(['oneshot', '--fixed', '=x'], { out: () => {}, err: (l) => err.push(l) })).toBe(2);
+    expect(err.join('\n')).toContain('--fixed needs DECISION=VALUE');
+  });
+
   it('scores distinct chain-space architectures both ways and correlates the rankings', async () => {
     const r = await runOneShotBench({ archs: 4, trainSize: 256, validationSize: 200, supernetSteps: 40, standaloneEpochs: 1 });
     expect(r.inputShape).toEqual([14, 14, 1]);

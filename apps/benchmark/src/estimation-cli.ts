@@ -13,6 +13,7 @@ export const ESTIMATION_USAGE = `  oneshot      Kendall τ of one-shot (supernet
     --validation-size N  validation images, the next ones (default 1000)
     --epochs N       stand-alone epochs per architecture (default 2)
     --full-size      28×28 images instead of 14×14
+    --fixed D=V      fix a chain-space decision, e.g. chain/reduction=global_avg (repeatable)
     --seed N         seed (default 0)
     --out FILE       JSON result (default out/bench/oneshot.json)
   hyperband    Hyperband early stopping vs plain low fidelity, same random trials, chain space on MNIST (14×14)
@@ -27,16 +28,32 @@ export const ESTIMATION_USAGE = `  oneshot      Kendall τ of one-shot (supernet
     --out FILE       JSON result (default out/bench/hyperband.json)
 `;
 
+/**
+ * `--fixed` values: `decision=value`, the value read as a number or boolean when it is one.
+ * @param items - e.g. `['chain/reduction=global_avg', 'chain/head/units=0']`
+ * @returns the decisions to fix
+ */
+export function parseFixed(items: readonly string[]): Record<string, string | number | boolean> {
+  return Object.fromEntries(items.map((item) => {
+    const i = item.indexOf('=');
+    if (i <= 0 || i === item.length - 1) throw new Error(`--fixed needs DECISION=VALUE, got "${item}"`);
+    const raw = item.slice(i + 1);
+    const value = raw === 'true' ? true : raw === 'false' ? false : raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+    return [item.slice(0, i), value];
+  }));
+}
+
 /** `npm run bench -- oneshot [options]`; returns the exit code. */
 export async function oneShotCommand(rest: readonly string[], io: Io): Promise<number> {
   let opts;
   try {
     const { values } = parseArgs({
       args: [...rest],
-      options: { archs: { type: 'string' }, steps: { type: 'string' }, 'train-size': { type: 'string' }, 'validation-size': { type: 'string' }, epochs: { type: 'string' }, 'full-size': { type: 'boolean' }, seed: { type: 'string' }, out: { type: 'string' } },
+      options: { archs: { type: 'string' }, steps: { type: 'string' }, 'train-size': { type: 'string' }, 'validation-size': { type: 'string' }, epochs: { type: 'string' }, 'full-size': { type: 'boolean' }, seed: { type: 'string' }, out: { type: 'string' }, fixed: { type: 'string', multiple: true } },
       strict: true,
     });
     opts = {
+      ...(values.fixed ? { space: { fixed: parseFixed(values.fixed) } } : {}),
       archs: intOption(values.archs, 'archs', 20, 2),
       supernetSteps: intOption(values.steps, 'steps', 1000),
       trainSize: intOption(values['train-size'], 'train-size', 2000),
