@@ -54,8 +54,6 @@ export interface WorkersBenchRow {
 const here = fileURLToPath(import.meta.url);
 const fromSource = here.endsWith('.ts');
 const estimatorModule = path.join(path.dirname(here), fromSource ? 'workers-estimator.ts' : 'workers-estimator.js');
-/** Running from TypeScript sources, workers need the workspace's loader. */
-const execArgv = fromSource ? ['--import', path.resolve(path.dirname(here), '../../../tools/run-ts/register.mjs')] : [];
 
 /**
  * Trials per hour of an MNIST search with 1 and 2 worker processes (or the counts given): each
@@ -74,7 +72,7 @@ export async function runWorkersBench(options: WorkersBenchOptions = {}): Promis
     blockDropout: [0, 0.25], headDropout: [0, 0.5], batchNorm: [true, false],
   };
   for (let round = 0; round < (options.rounds ?? 1); round++) for (const [k, workers] of counts.entries()) {
-    const pool = new WorkerPoolEstimator({ workers, execArgv, estimator: { module: estimatorModule, export: 'mnistEstimator', options: spec } });
+    const pool = new WorkerPoolEstimator({ workers, estimator: { module: estimatorModule, export: 'mnistEstimator', options: spec } });
     try {
       const t0 = performance.now();
       await pool.start();

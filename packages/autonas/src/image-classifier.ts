@@ -299,12 +299,9 @@ export class ImageClassifier {
       backend: runtime.backend as WorkerEstimatorOptions['backend'],
     };
     const here = fileURLToPath(import.meta.url);
-    const fromSource = here.endsWith('.ts');
     const pool = new WorkerPoolEstimator({
       workers: this.workerCount,
-      // Running from TypeScript sources (this repository's tests), workers need the workspace's loader.
-      ...(fromSource ? { execArgv: ['--import', path.resolve(path.dirname(here), '../../../tools/run-ts/register.mjs')] } : {}),
-      estimator: { module: path.join(path.dirname(here), fromSource ? 'worker-estimator.ts' : 'worker-estimator.js'), export: 'lowFidelityWorkerEstimator', options },
+      estimator: { module: path.join(path.dirname(here), here.endsWith('.ts') ? 'worker-estimator.ts' : 'worker-estimator.js'), export: 'lowFidelityWorkerEstimator', options },
     });
     const started = performance.now();
     try {

@@ -13,7 +13,6 @@ import { GridSpace, UniqueSampler } from '@autonas/testing';
 import { WorkerPoolEstimator, workerPoolModule, type WorkerPoolOptions } from './worker-pool-estimator.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const execArgv = ['--import', path.resolve(here, '../../../tools/run-ts/register.mjs')];
 const sleepModule = path.resolve(here, '../../../packages/testing/src/sleep-estimator.ts');
 const space = new GridSpace({ a: [1, 2, 3, 4], b: [1, 2, 3, 4], c: [1, 2, 3] });
 
@@ -23,7 +22,7 @@ const pools: WorkerPoolEstimator[] = [];
 afterEach(() => pools.splice(0).forEach((p) => p.close()));
 
 async function search(maxTrials: number, pool: Partial<WorkerPoolOptions> & Pick<WorkerPoolOptions, 'estimator'>) {
-  const estimator = new WorkerPoolEstimator({ workers: 2, execArgv, ...pool });
+  const estimator = new WorkerPoolEstimator({ workers: 2, ...pool });
   pools.push(estimator);
   // Both workers are up before the first trial: on a loaded machine one may take seconds longer to start.
   if (pool.estimator.export !== 'nope') await estimator.start();
@@ -81,10 +80,10 @@ describe('WorkerPoolEstimator', () => {
   });
 
   it('says clearly when a worker cannot build the estimator', async () => {
-    const bad = new WorkerPoolEstimator({ workers: 1, execArgv, estimator: { module: sleepModule, export: 'notAFactory' } });
+    const bad = new WorkerPoolEstimator({ workers: 1, estimator: { module: sleepModule, export: 'notAFactory' } });
     pools.push(bad);
     await expect(bad.start()).rejects.toThrow(/could not build the estimator: .* no function export "notAFactory"/);
-    const missing = new WorkerPoolEstimator({ workers: 1, execArgv, estimator: { module: '/nonexistent/estimators.js' } });
+    const missing = new WorkerPoolEstimator({ workers: 1, estimator: { module: '/nonexistent/estimators.js' } });
     pools.push(missing);
     await expect(missing.start()).rejects.toMatchObject({ code: 'BAD_ESTIMATOR_SPEC' });
     expect(() => new WorkerPoolEstimator({ workers: 0, estimator: { module: 'x' } })).toThrow(/workers must be a positive integer/);
@@ -93,7 +92,7 @@ describe('WorkerPoolEstimator', () => {
   });
 
   it('aborts running trials in the workers when the time limit passes', async () => {
-    const estimator = new WorkerPoolEstimator({ workers: 2, execArgv, estimator: { module: sleepModule, export: 'sleepEstimator', options: { ms: 60_000 } } });
+    const estimator = new WorkerPoolEstimator({ workers: 2, estimator: { module: sleepModule, export: 'sleepEstimator', options: { ms: 60_000 } } });
     pools.push(estimator);
     await estimator.start();
     const container = createContainer(

@@ -20,7 +20,11 @@ export interface WorkerPoolOptions {
   readonly estimator: EstimatorSpec;
   /** Worker processes, i.e. trials at once. Default: the number of cores (`os.availableParallelism()`). */
   readonly workers?: number;
-  /** Node flags of the worker processes (e.g. a loader). Default: this process's (`process.execArgv`), as `fork` does. */
+  /**
+   * Node flags of the worker processes (e.g. a loader). Default: this process's (`process.execArgv`),
+   * as `fork` does; when this package runs from its TypeScript sources (this repository's tests),
+   * the workspace's TypeScript loader, without which a worker could not start.
+   */
   readonly execArgv?: readonly string[];
   /** Extra environment of the worker processes (merged over this process's). */
   readonly env?: Readonly<Record<string, string>>;
@@ -137,6 +141,7 @@ export class WorkerPoolEstimator implements PerformanceEstimator {
   private nextJob = 0;
   private closed = false;
   private readonly entry: string;
+  private readonly execArgv: readonly string[];
 
   constructor(private readonly options: WorkerPoolOptions) {
     const n = options.workers ?? os.availableParallelism();
@@ -149,7 +154,9 @@ export class WorkerPoolEstimator implements PerformanceEstimator {
     // A relative path means relative to this process's working directory, not to the worker.
     this.spec = { ...options.estimator, module: m.startsWith('.') ? path.resolve(m) : m };
     const here = fileURLToPath(import.meta.url);
-    this.entry = path.join(path.dirname(here), here.endsWith('.ts') ? 'worker-main.ts' : 'worker-main.js');
+    const fromSource = here.endsWith('.ts');
+    this.entry = path.join(path.dirname(here), fromSource ? 'worker-main.ts' : 'worker-main.js');
+    this.execArgv = options.execArgv ?? (fromSource ? ['--import', path.resolve(path.dirname(here), '../../../tools/run-ts/register.mjs')] : process.execArgv);
   }
 
   /** Starts every worker and waits until each has built its estimator; a bad spec fails here. */
@@ -225,7 +232,7 @@ export class WorkerPoolEstimator implements PerformanceEstimator {
 
   private spawn(): Worker {
     const proc = fork(this.entry, [], {
-      execArgv: [...(this.options.execArgv ?? process.execArgv)],
+      execArgv: [...this.execArgv],
       env: { ...process.env, ...this.options.env },
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
