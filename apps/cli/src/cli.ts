@@ -170,7 +170,6 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     if (values.workers !== undefined && singleProcess && workers !== 1) {
       throw new AutonasError('BAD_ARGUMENT', `--workers runs low-fidelity trials in worker processes; it does not apply to ${singleProcess}`);
     }
-    const workerCount = workers === 'auto' ? os.availableParallelism() : workers;
     const out = path.resolve(values.out ?? SEARCH_DEFAULTS.out);
     if (!resume && !values.plan) await saveSearchFlags(out, values);
 
@@ -185,7 +184,6 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     const t0 = performance.now();
     const { train, test } = await loadMnist({ trainSize: Math.min(trainSize, 60000) });
     io.out(`autonas search: MNIST ${train.size} training images (${Math.round(train.size * 0.2)} held out for validation), ${test.size} test images never seen by the search`);
-    io.out(`budget: at most ${maxTrials} trials or ${timeLimit} s; each trial trains ${epochs} epoch(s) on ${Math.min(trialSamples, train.size - Math.round(train.size * 0.2))} images and is scored on ${Math.min(trialValidation, Math.round(train.size * 0.2))}; strategy ${strategy}, seed ${seed}${workerCount > 1 ? `; ${workerCount} worker processes${workers === 'auto' ? ' (one per core)' : ''}` : ''}`);
     const clf = new ImageClassifier({
       maxTrials, timeLimit, seed, backend, workers, strategy: strategy as StrategyName, ...(values.plan ? {} : { directory: out, overwrite: !resume }),
       estimator: {
@@ -194,6 +192,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
       },
       log: (l) => io.out(l),
     });
+    io.out(`budget: at most ${maxTrials} trials or ${timeLimit} s; each trial trains ${epochs} epoch(s) on ${Math.min(trialSamples, train.size - Math.round(train.size * 0.2))} images and is scored on ${Math.min(trialValidation, Math.round(train.size * 0.2))}; strategy ${strategy}, seed ${seed}${clf.workerCount > 1 ? `; ${clf.workerCount} worker processes${workers === 'auto' ? ' (one per core)' : ''}` : ''}`);
     try {
       const fitOptions = { sampleShape: train.sampleShape, epochs, retrainEpochs, retrainTimeLimit, retrainLearningRate, folds, baseline };
       const plan = await clf.plan(train.x, train.y, fitOptions);
