@@ -2,7 +2,9 @@ import { parseArgs } from 'node:util';
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs/promises';
-import { AutonasError, ImageClassifier, STRATEGY_NAMES, loadMnist, summarize, type StrategyName, type TrialRecord } from 'autonas';
+import { AutonasError, ImageClassifier, builtinPlugins, loadMnist, summarize, type TrialRecord } from 'autonas';
+
+const STRATEGY_NAMES = builtinPlugins().names('strategy');
 import { loadSearchFlags, saveSearchFlags } from './resume.js';
 import { runWorkerCommand } from './worker.js';
 import { DARTS_DEFAULTS, runDartsSearch } from './darts.js';
@@ -146,7 +148,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     const dataset = values.dataset ?? SEARCH_DEFAULTS.dataset;
     if (dataset !== 'mnist') throw new AutonasError('BAD_ARGUMENT', `--dataset "${dataset}" is not available; datasets: mnist`);
     const strategy = values.strategy ?? SEARCH_DEFAULTS.strategy;
-    if (!STRATEGY_NAMES.includes(strategy as StrategyName) && strategy !== 'darts') throw new AutonasError('BAD_ARGUMENT', `--strategy "${strategy}" is not available; strategies: ${STRATEGY_NAMES.join(', ')}, darts`);
+    if (!STRATEGY_NAMES.includes(strategy) && strategy !== 'darts') throw new AutonasError('BAD_ARGUMENT', `--strategy "${strategy}" is not available; strategies: ${STRATEGY_NAMES.join(', ')}, darts`);
     const folds = values.folds === undefined ? undefined : intArg('folds', values.folds, 0, 2);
     const baseline = values['no-baseline'] !== true;
     const backend = values.backend as 'tensorflow' | 'wasm' | 'cpu' | undefined;
@@ -185,7 +187,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     const { train, test } = await loadMnist({ trainSize: Math.min(trainSize, 60000) });
     io.out(`autonas search: MNIST ${train.size} training images (${Math.round(train.size * 0.2)} held out for validation), ${test.size} test images never seen by the search`);
     const clf = new ImageClassifier({
-      maxTrials, timeLimit, seed, backend, workers, strategy: strategy as StrategyName, ...(values.plan ? {} : { directory: out, overwrite: !resume }),
+      maxTrials, timeLimit, seed, backend, workers, strategy, ...(values.plan ? {} : { directory: out, overwrite: !resume }),
       estimator: {
         epochs, maxSamples: trialSamples, validationFraction: Math.min(1, trialValidation / Math.round(train.size * 0.2)),
         ...(oneShot ? { oneShot: { steps: supernetSteps, validationSamples: trialValidation } } : {}),
@@ -198,7 +200,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
       const plan = await clf.plan(train.x, train.y, fitOptions);
       io.out(`plan (from a timed probe; candidates differ in size):\n  ${plan.lines.join('\n  ')}`);
       if (values.plan) return 0;
-      const result = await clf.fit(train.x, train.y, { ...fitOptions, onTrialEnd: (t) => io.out(trialLine(t)) });
+      const result = await clf.fit(train.x, train.y, { ...fitOptions, onTrialEnd: (t, phase) => phase === 'search' && io.out(trialLine(t)) });
       const testMetrics = await clf.evaluate(test.x, test.y, { sampleShape: test.sampleShape });
       await clf.save(out);
       const seconds = (performance.now() - t0) / 1000;

@@ -23,7 +23,7 @@ describe('ImageClassifier', () => {
     const before = tf.memory().numTensors;
     const ended: TrialRecord[] = [];
     const clf = new ImageClassifier({ maxTrials: 3, seed: 7, space: small, estimator: { maxSamples: 800, batchSize: 32 } });
-    const result = await clf.fit(train.x, train.y, { sampleShape: shape, epochs: 2, retrainEpochs: 3, validationSplit: 0.2, batchSize: 32, onTrialEnd: (t) => ended.push(t) });
+    const result = await clf.fit(train.x, train.y, { sampleShape: shape, epochs: 2, retrainEpochs: 3, validationSplit: 0.2, batchSize: 32, onTrialEnd: (t, phase) => phase === 'search' && ended.push(t) });
     expect(ended.map((t) => t.id)).toEqual([0, 1, 2]);
     expect(result.trials.filter((t) => t.status === 'completed')).toHaveLength(3);
     expect(result.stoppedBy).toBe('maxTrials');
@@ -88,7 +88,7 @@ describe('ImageClassifier', () => {
     await expect(clf.fit(withNaN, [0, 1, 2, 3], { sampleShape: shape })).rejects.toMatchObject({ code: 'NOT_FINITE' });
     await expect(clf.fit(new Float32Array(40), Array.from({ length: 10 }, (_, i) => i % 2), { sampleShape: [4] })).rejects.toThrow(/images/);
     expect(() => new ImageClassifier({ maxTrials: 0 })).toThrow(ConfigurationError);
-    expect(() => new ImageClassifier({ strategy: 'nope' as never })).toThrow(/unknown strategy/);
+    expect(() => new ImageClassifier({ strategy: 'nope' as never })).toThrow(/no strategy named "nope"; registered: random, evolution/);
     const grow = new ImageClassifier({ maxTrials: 1, strategy: 'morphism-bo', estimator: { inputScale: 0.5 } });
     await expect(grow.fit(train.x.subarray(0, 784 * 40), train.y.subarray(0, 40), { sampleShape: shape })).rejects.toMatchObject({
       code: 'MORPHISM_ESTIMATOR_OPTION', message: expect.stringContaining('estimator.inputScale'),

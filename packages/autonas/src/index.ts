@@ -1,8 +1,16 @@
+export * from './auto-model.js';
+export * from './builtins.js';
+export * from './phases.js';
+export * from './task-inputs.js';
 export * from './image-classifier.js';
+export * from './image-regressor.js';
+export * from './structured-data-classifier.js';
+export * from './structured-data-regressor.js';
 export * from '@autonas/core';
-export { loadMnist, createDataset, splitDataset, type Dataset } from '@autonas/data';
+export { loadMnist, createDataset, createRegressionDataset, splitDataset, TablePreprocessor, type Dataset } from '@autonas/data';
 export { initRuntime, compileArchitecture, trainModel, evaluateModel, saveModel, loadModel, type RuntimeInfo } from '@autonas/tfjs';
 export { ChainSpace, chainSpace, chainSpaceModule, type ChainSpaceOptions } from '@autonas/space-chain';
+export { DenseSpace, denseSpace, denseSpaceModule, type DenseSpaceOptions } from '@autonas/space-dense';
 export { RandomStrategy, randomStrategy, randomStrategyModule, type RandomStrategyOptions } from '@autonas/strategy-random';
 export { LowFidelityEstimator, lowFidelityEstimator, lowFidelityModule, type LowFidelityOptions } from '@autonas/estimator-lowfi';
 export { EvolutionStrategy, evolutionStrategy, evolutionStrategyModule, type EvolutionStrategyOptions } from '@autonas/strategy-evolution';

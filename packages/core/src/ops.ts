@@ -21,13 +21,14 @@ import { InvalidArchitectureError } from './errors.js';
  * | `add` | – (inputs of equal shape) | same |
  * | `concat` | – (channels last) | channels summed |
  * | `classifier` | `classes` (dense + softmax; flattens its input first if needed) | `[classes]` |
+ * | `regressor` | `units = 1`, `scale = 1`, `offset = 0` (dense, linear output times `scale` plus `offset`; flattens its input first if needed) | `[units]` |
  * | `zeros` | `strides = 1` | zeros of shape `[ceil(h/strides), ceil(w/strides), c]` (DARTS' `Zero`: `x[::s, ::s] · 0`) |
  * | `crop2d` | `cropping: [[top, bottom], [left, right]]` | `[h − top − bottom, w − left − right, c]` |
  * | `zeropad2d` | `padding: [[top, bottom], [left, right]]` | `[h + top + bottom, w + left + right, c]` (zeros added) |
  */
 export const STANDARD_OPS = [
   'input', 'conv2d', 'sepconv2d', 'depthwiseconv2d', 'batchnorm', 'activation', 'maxpool2d', 'avgpool2d', 'globalavgpool2d',
-  'dropout', 'flatten', 'dense', 'add', 'concat', 'classifier', 'zeros', 'crop2d', 'zeropad2d',
+  'dropout', 'flatten', 'dense', 'add', 'concat', 'classifier', 'regressor', 'zeros', 'crop2d', 'zeropad2d',
 ] as const;
 
 /** One of {@link STANDARD_OPS}. */
@@ -145,8 +146,9 @@ export function inferShapes(arch: Architecture): ShapeInfo {
         out = [x.reduce((a, b) => a * b, 1)];
         break;
       case 'dense':
-      case 'classifier': {
-        const units = n.op === 'dense' ? num(n, 'units') : num(n, 'classes');
+      case 'classifier':
+      case 'regressor': {
+        const units = n.op === 'dense' ? num(n, 'units') : n.op === 'regressor' ? num(n, 'units', 1) : num(n, 'classes');
         const fanIn = x.reduce((a, b) => a * b, 1);
         if (n.op === 'dense' && x.length !== 1) throw new InvalidArchitectureError('SHAPE', `dense "${n.id}" needs a flat input, got [${x}]`);
         out = [units];

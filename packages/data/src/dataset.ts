@@ -28,6 +28,11 @@ export interface Dataset {
   readonly size: number;
   /** Optional human-readable name, used in error messages (e.g. `mnist/train`). */
   readonly name?: string;
+  /**
+   * Regression targets, row-major, `length === size * targetUnits`: present only in a regression
+   * dataset (see `createRegressionDataset`), whose `y` is then all zeros and `numClasses` 1.
+   */
+  readonly targets?: Float32Array;
 }
 
 /**
@@ -170,7 +175,9 @@ export type DataErrorCode =
   | 'IDX_TRAILING_BYTES'
   | 'IDX_VALUE_OUT_OF_RANGE'
   | 'IDX_UNEXPECTED_SHAPE'
-  | 'FILE_UNREADABLE';
+  | 'FILE_UNREADABLE'
+  | 'TARGET_NOT_FINITE'
+  | 'BAD_COLUMN';
 
 /** Largest label allowed, so that `numClasses = label + 1` still fits an int32. */
 const MAX_LABEL = 2 ** 31 - 2;
@@ -652,6 +659,7 @@ export function makeDataset(
   y: Int32Array,
   numClasses: number,
   name?: string,
+  targets?: Float32Array,
 ): Dataset {
   const ds: Dataset = {
     x,
@@ -660,6 +668,7 @@ export function makeDataset(
     numClasses,
     size: y.length,
     ...(name === undefined ? {} : { name }),
+    ...(targets === undefined ? {} : { targets }),
   };
   return Object.freeze(ds);
 }
@@ -808,13 +817,16 @@ function gather(ds: Dataset, indices: ArrayLike<number>, name: string | undefine
   const n = indices.length;
   const x = new Float32Array(n * s);
   const y = new Int32Array(n);
+  const u = ds.targets ? ds.targets.length / ds.size : 0;
+  const t = ds.targets ? new Float32Array(n * u) : undefined;
   for (let k = 0; k < n; k++) {
     const i = indices[k];
     if (s === 1) x[k] = ds.x[i];
     else x.set(ds.x.subarray(i * s, i * s + s), k * s);
     y[k] = ds.y[i];
+    if (t) t.set(ds.targets!.subarray(i * u, i * u + u), k * u);
   }
-  return makeDataset(x, ds.sampleShape, y, ds.numClasses, name);
+  return makeDataset(x, ds.sampleShape, y, ds.numClasses, name, t);
 }
 
 /**
@@ -863,7 +875,8 @@ export function take(ds: Dataset, n: number): Dataset {
     );
   }
   const s = sampleSizeOf(ds);
-  return makeDataset(ds.x.slice(0, n * s), ds.sampleShape, ds.y.slice(0, n), ds.numClasses, ds.name);
+  const u = ds.targets ? ds.targets.length / ds.size : 0;
+  return makeDataset(ds.x.slice(0, n * s), ds.sampleShape, ds.y.slice(0, n), ds.numClasses, ds.name, ds.targets?.slice(0, n * u));
 }
 
 /**
@@ -898,17 +911,23 @@ export function concat(a: Dataset, ...more: Dataset[]): Dataset {
     size += d.size;
     numClasses = Math.max(numClasses, d.numClasses);
   }
+  if (all.some((d) => (d.targets === undefined) !== (a.targets === undefined) || (d.targets && d.targets.length / d.size !== a.targets!.length / a.size))) {
+    throw new DataError('SHAPE_MISMATCH', 'concat: cannot mix datasets with and without (or with other numbers of) regression targets');
+  }
   const x = new Float32Array(size * sampleSizeOf(a));
   const y = new Int32Array(size);
+  const t = a.targets ? new Float32Array(size * (a.targets.length / a.size)) : undefined;
   let xo = 0;
   let yo = 0;
+  let to = 0;
   for (const d of all) {
     x.set(d.x, xo);
     y.set(d.y, yo);
+    if (t) (t.set(d.targets!, to), (to += d.targets!.length));
     xo += d.x.length;
     yo += d.y.length;
   }
-  return makeDataset(x, a.sampleShape, y, numClasses);
+  return makeDataset(x, a.sampleShape, y, numClasses, undefined, t);
 }
 
 /**
@@ -970,6 +989,25 @@ export interface SplitOptions {
  * ```
  */
 export function splitDataset(ds: Dataset, options: SplitOptions): { train: Dataset; validation: Dataset } {
+  const { trainIndices, validationIndices } = splitIndices(ds, options);
+  return {
+    train: gather(ds, trainIndices, derivedName(ds, 'train')),
+    validation: gather(ds, validationIndices, derivedName(ds, 'validation')),
+  };
+}
+
+/**
+ * The sample indices {@link splitDataset} puts in each part, for data that must be split before
+ * it becomes features (a table whose encoding is learned on the training part only).
+ *
+ * @example
+ * ```ts
+ * import { createDataset, splitIndices } from '@autonas/data';
+ * const ds = createDataset([[0], [1], [2], [3]], [0, 1, 0, 1]);
+ * splitIndices(ds, { fraction: 0.5, seed: 1 }).validationIndices.length; // 2
+ * ```
+ */
+export function splitIndices(ds: Dataset, options: SplitOptions): { trainIndices: Int32Array; validationIndices: Int32Array } {
   const { fraction, stratify = true } = options;
   if (typeof fraction !== 'number' || !(fraction > 0 && fraction < 1)) {
     throw new ConfigurationError(
@@ -1041,10 +1079,7 @@ export function splitDataset(ds: Dataset, options: SplitOptions): { train: Datas
     rand.shuffleInPlace(valIdx);
     rand.shuffleInPlace(trainIdx);
   }
-  return {
-    train: gather(ds, trainIdx, derivedName(ds, 'train')),
-    validation: gather(ds, valIdx, derivedName(ds, 'validation')),
-  };
+  return { trainIndices: trainIdx, validationIndices: valIdx };
 }
 
 /**
@@ -1065,7 +1100,7 @@ export function scale(ds: Dataset, factor: number): Dataset {
   }
   const x = new Float32Array(ds.x.length);
   for (let i = 0; i < x.length; i++) x[i] = ds.x[i] * factor;
-  return makeDataset(x, ds.sampleShape, ds.y, ds.numClasses, ds.name);
+  return makeDataset(x, ds.sampleShape, ds.y, ds.numClasses, ds.name, ds.targets);
 }
 
 /**
@@ -1178,5 +1213,24 @@ export function downsample(ds: Dataset, factor: number): Dataset {
           x[dst + (i * ow + j) * c + k] = sum / area;
         }
   }
-  return createDataset(x, ds.y, { sampleShape: [oh, ow, c], numClasses: ds.numClasses, name: `${ds.name}/${oh}x${ow}` });
+  return withFeatures(ds, x, [oh, ow, c], `${ds.name}/${oh}x${ow}`);
+}
+
+/**
+ * The same samples with new features (resized images, say): labels and regression targets are
+ * kept. `x` must hold `ds.size` samples of `sampleShape`.
+ *
+ * @throws DataError `COUNT_MISMATCH` when `x` does not hold `ds.size` samples of `sampleShape`.
+ *
+ * @example
+ * ```ts
+ * import { createDataset, withFeatures } from '@autonas/data';
+ * const ds = createDataset([[1, 2], [3, 4]], [0, 1]);
+ * withFeatures(ds, new Float32Array([1, 3]), [1]).sampleShape; // [1]
+ * ```
+ */
+export function withFeatures(ds: Dataset, x: Float32Array, sampleShape: readonly number[], name?: string): Dataset {
+  const per = sampleShape.reduce((a, b) => a * b, 1);
+  if (x.length !== ds.size * per) throw new DataError('COUNT_MISMATCH', `withFeatures: ${x.length} values are not ${ds.size} samples of [${sampleShape.join(', ')}]`);
+  return makeDataset(x, sampleShape, ds.y, ds.numClasses, name ?? ds.name, ds.targets);
 }

@@ -33,6 +33,7 @@ export {
   downsample,
   kFold,
   splitDataset,
+  splitIndices,
   subset,
   take,
   toFeatures,
@@ -62,3 +63,6 @@ export {
 export { readIdxFile, type ReadIdxFileOptions } from './idx-node.js';
 export { loadMnist, type LoadMnistOptions, type MnistData } from './mnist.js';
 export { SearchData } from './search-data.js';
+export { withFeatures } from './dataset.js';
+export { createRegressionDataset, targetUnits, type RegressionDatasetOptions, type TargetInput } from './regression.js';
+export { TablePreprocessor, type ColumnKind, type ColumnSpec, type TableInput, type TablePreprocessorState } from './table.js';

@@ -179,6 +179,16 @@ export function compileArchitecture(arch: Architecture, options: CompileOptions 
         y = layer(() => tfl.layers.dense({ name, units: num(n, 'classes'), activation: 'softmax', kernelInitializer: init() })).apply(flat) as tfl.SymbolicTensor;
         break;
       }
+      case 'regressor': {
+        const flat = x.shape.length > 2 ? (layer(() => tfl.layers.flatten({ name: `${name}_flatten` })).apply(x) as tfl.SymbolicTensor) : x;
+        const scale = num(n, 'scale', 1);
+        const offset = num(n, 'offset', 0);
+        const rescaled = scale !== 1 || offset !== 0;
+        y = layer(() => tfl.layers.dense({ name: rescaled ? `${name}_linear` : name, units: num(n, 'units', 1), activation: 'linear', kernelInitializer: init() })).apply(flat) as tfl.SymbolicTensor;
+        // Targets in their own units: a standard rescaling layer, so plain tfjs loads the model.
+        if (rescaled) y = layer(() => tfl.layers.rescaling({ name, scale, offset })).apply(y) as tfl.SymbolicTensor;
+        break;
+      }
       case 'zeros': {
         // DARTS' Zero: x[::s, ::s] · 0, of standard layers (a 1×1 pool with stride s, a rescaling by 0).
         const st = num(n, 'strides', 1);

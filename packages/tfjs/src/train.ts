@@ -28,6 +28,14 @@ export interface TrainOptions {
   readonly signal?: AbortSignal;
   /** Called after each epoch. */
   readonly onEpoch?: (metrics: EpochMetrics) => void;
+  /** Loss of a regression dataset (one with `targets`): mean squared or mean absolute error. Default `mse`. */
+  readonly loss?: 'mse' | 'mae';
+  /**
+   * The validation metric that picks the best epoch (restored weights, patience) and its
+   * direction. Default: `valAccuracy`, maximised, for classification; `valLoss`, minimised, for
+   * regression.
+   */
+  readonly monitor?: { readonly metric: string; readonly direction: 'maximize' | 'minimize' };
   /** Called after each batch with the samples seen so far in the epoch, the batch loss and the learning rate used. */
   readonly onBatch?: (samplesSeen: number, loss: number, learningRate: number) => void;
 }
@@ -43,8 +51,10 @@ export interface TrainResult {
   readonly seconds: number;
   /** Training samples processed per second of training steps (validation time excluded). */
   readonly samplesPerSecond: number;
-  /** Best validation accuracy (when there was validation data). */
+  /** Best validation accuracy (when there was validation data; classification only). */
   readonly bestValAccuracy?: number;
+  /** The metrics of the best validation epoch by `monitor` (when there was validation data). */
+  readonly best?: EpochMetrics;
 }
 
 /**
@@ -55,11 +65,21 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 }
 
-/** Copies the samples at `indices[from..to)` into batch tensors: images and one-hot labels. */
+/** Copies the samples at `indices[from..to)` into batch tensors: features and one-hot labels (or regression targets). */
 export function batchTensors(ds: Dataset, indices: ArrayLike<number> | undefined, from: number, to: number): { x: tf.Tensor; y: tf.Tensor2D } {
   const per = ds.sampleShape.reduce((a, b) => a * b, 1);
   const n = to - from;
   const xb = new Float32Array(n * per);
+  if (ds.targets) {
+    const u = ds.targets.length / ds.size;
+    const tb = new Float32Array(n * u);
+    for (let i = 0; i < n; i++) {
+      const s = indices ? indices[from + i]! : from + i;
+      xb.set(ds.x.subarray(s * per, (s + 1) * per), i * per);
+      tb.set(ds.targets.subarray(s * u, (s + 1) * u), i * u);
+    }
+    return { x: tf.tensor(xb, [n, ...ds.sampleShape]), y: tf.tensor2d(tb, [n, u]) };
+  }
   const yb = new Float32Array(n * ds.numClasses);
   for (let i = 0; i < n; i++) {
     const s = indices ? indices[from + i]! : from + i;
@@ -69,9 +89,20 @@ export function batchTensors(ds: Dataset, indices: ArrayLike<number> | undefined
   return { x: tf.tensor(xb, [n, ...ds.sampleShape]), y: tf.tensor2d(yb, [n, ds.numClasses]) };
 }
 
+/** What {@link evaluateModel} measures. */
+export interface EvaluateResult {
+  /** Mean cross-entropy (classification) or the regression loss (`mse` unless `loss: 'mae'`). */
+  readonly loss: number;
+  /** Fraction classified right; NaN for a regression dataset. */
+  readonly accuracy: number;
+  /** Regression only: mean squared and mean absolute error over every target. */
+  readonly mse?: number;
+  readonly mae?: number;
+}
+
 /**
- * Evaluates a classifier on a dataset in batches: mean cross-entropy and accuracy. Creates no
- * lasting tensors.
+ * Evaluates a model on a dataset in batches: mean cross-entropy and accuracy for a classifier,
+ * MSE and MAE for a regression dataset (one with `targets`). Creates no lasting tensors.
  *
  * @example
  * ```ts
@@ -84,7 +115,8 @@ export function batchTensors(ds: Dataset, indices: ArrayLike<number> | undefined
  * }
  * ```
  */
-export async function evaluateModel(model: tfl.LayersModel, ds: Dataset, batchSize = 256): Promise<{ loss: number; accuracy: number }> {
+export async function evaluateModel(model: tfl.LayersModel, ds: Dataset, batchSize = 256, options: { loss?: 'mse' | 'mae' } = {}): Promise<EvaluateResult> {
+  if (ds.targets) return evaluateRegression(model, ds, batchSize, options.loss ?? 'mse');
   let lossSum = 0;
   let correct = 0;
   for (let from = 0; from < ds.size; from += batchSize) {
@@ -104,6 +136,28 @@ export async function evaluateModel(model: tfl.LayersModel, ds: Dataset, batchSi
     correct += cv[0]!;
   }
   return { loss: lossSum / ds.size, accuracy: correct / ds.size };
+}
+
+async function evaluateRegression(model: tfl.LayersModel, ds: Dataset, batchSize: number, loss: 'mse' | 'mae'): Promise<EvaluateResult> {
+  let se = 0;
+  let ae = 0;
+  const values = ds.targets!.length;
+  for (let from = 0; from < ds.size; from += batchSize) {
+    if (from > 0) await yieldToEventLoop();
+    const to = Math.min(ds.size, from + batchSize);
+    const [a, b] = tf.tidy(() => {
+      const { x, y } = batchTensors(ds, undefined, from, to);
+      const d = tf.sub(model.predict(x) as tf.Tensor2D, y);
+      return [tf.sum(tf.square(d)), tf.sum(tf.abs(d))];
+    });
+    const [av, bv] = await Promise.all([a.data(), b.data()]);
+    tf.dispose([a, b]);
+    se += av[0]!;
+    ae += bv[0]!;
+  }
+  const mse = se / values;
+  const mae = ae / values;
+  return { loss: loss === 'mae' ? mae : mse, accuracy: NaN, mse, mae };
 }
 
 /**
@@ -133,7 +187,12 @@ export async function trainModel(model: tfl.LayersModel, train: Dataset, options
     throw new ConfigurationError('SHAPE_MISMATCH', `model expects samples of shape [${inShape}] but the data has [${train.sampleShape.join()}]`);
   }
   const outClasses = model.outputs[0]!.shape[1];
-  if (outClasses !== train.numClasses) throw new ConfigurationError('CLASS_MISMATCH', `model has ${outClasses} outputs but the data has ${train.numClasses} classes`);
+  const regression = train.targets !== undefined;
+  const units = regression ? train.targets!.length / train.size : train.numClasses;
+  if (outClasses !== units) throw new ConfigurationError('CLASS_MISMATCH', `model has ${outClasses} outputs but the data has ${units} ${regression ? 'regression targets' : 'classes'}`);
+  const lossKind = options.loss ?? 'mse';
+  const monitor = options.monitor ?? (regression ? { metric: 'valLoss', direction: 'minimize' as const } : { metric: 'valAccuracy', direction: 'maximize' as const });
+  const sign = monitor.direction === 'maximize' ? 1 : -1;
 
   const rng = new Random(options.seed ?? 0);
   const baseLr = options.learningRate ?? 0.001;
@@ -143,7 +202,8 @@ export async function trainModel(model: tfl.LayersModel, train: Dataset, options
   let step = 0;
   const history: EpochMetrics[] = [];
   const restore = options.validation !== undefined && options.restoreBestWeights !== false;
-  let best: { acc: number; weights?: tf.Tensor[] } = { acc: -Infinity };
+  let best: { acc: number; weights?: tf.Tensor[]; metrics?: EpochMetrics } = { acc: -Infinity };
+  let bestAccuracy = -Infinity;
   let sinceBest = 0;
   let aborted = false;
   let samples = 0;
@@ -174,6 +234,12 @@ export async function trainModel(model: tfl.LayersModel, train: Dataset, options
         let hits: tf.Tensor | undefined;
         const loss = optimizer.minimize(() => {
           const p = model.apply(x, { training: true }) as tf.Tensor2D;
+          if (regression) {
+            const d = tf.sub(p, y);
+            // `hits` carries the batch's summed absolute error, for the epoch's MAE.
+            hits = tf.keep(tf.sum(tf.abs(d)));
+            return (lossKind === 'mae' ? tf.mean(tf.abs(d)) : tf.mean(tf.square(d))) as tf.Scalar;
+          }
           hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(p, -1), tf.argMax(y, -1)), 'float32')));
           return tf.mean(tf.neg(tf.sum(tf.mul(y, tf.log(tf.clipByValue(p, 1e-7, 1))), -1))) as tf.Scalar;
         }, true) as tf.Scalar;
@@ -188,17 +254,26 @@ export async function trainModel(model: tfl.LayersModel, train: Dataset, options
         if (!Number.isFinite(lv[0]!)) throw new ConfigurationError('DIVERGED', `training diverged: loss is ${lv[0]} at epoch ${epoch}; lower the learning rate`);
       }
       if (seen === 0) break;
-      const metrics: Record<string, number> = { epoch, loss: lossSum / seen, accuracy: correct / seen };
+      const metrics: Record<string, number> = regression ? { epoch, loss: lossSum / seen, mae: correct / (seen * units) } : { epoch, loss: lossSum / seen, accuracy: correct / seen };
       // A partial (aborted) epoch is not validated: the caller asked to stop, not to spend more.
       if (options.validation && !aborted) {
-        const v = await evaluateModel(model, options.validation);
+        const v = await evaluateModel(model, options.validation, 256, { loss: lossKind });
         metrics.valLoss = v.loss;
-        metrics.valAccuracy = v.accuracy;
-        if (v.accuracy > best.acc) {
+        if (regression) {
+          metrics.valMse = v.mse!;
+          metrics.valMae = v.mae!;
+        } else {
+          metrics.valAccuracy = v.accuracy;
+          bestAccuracy = Math.max(bestAccuracy, v.accuracy);
+        }
+        const m = metrics[monitor.metric];
+        if (m === undefined) throw new ConfigurationError('BAD_MONITOR', `monitor metric "${monitor.metric}" is not among the epoch's metrics: ${Object.keys(metrics).join(', ')}`);
+        const value = sign * m;
+        if (value > best.acc) {
           if (restore) {
             tf.dispose(best.weights ?? []);
-            best = { acc: v.accuracy, weights: model.getWeights().map((w) => tf.clone(w)) };
-          } else best = { acc: v.accuracy };
+            best = { acc: value, weights: model.getWeights().map((w) => tf.clone(w)), metrics: { ...metrics } as EpochMetrics };
+          } else best = { acc: value, metrics: { ...metrics } as EpochMetrics };
           sinceBest = 0;
         } else sinceBest++;
       }
@@ -207,7 +282,8 @@ export async function trainModel(model: tfl.LayersModel, train: Dataset, options
       options.onEpoch?.(metrics as EpochMetrics);
       if (options.patience !== undefined && options.validation && sinceBest >= options.patience) break;
     }
-    if (restore && best.weights && history.length > 0 && (history[history.length - 1]!.valAccuracy ?? -1) < best.acc) {
+    const lastValue = history.length > 0 ? history[history.length - 1]![monitor.metric] : undefined;
+    if (restore && best.weights && lastValue !== undefined && sign * lastValue < best.acc) {
       model.setWeights(best.weights);
     }
   } finally {
@@ -221,6 +297,7 @@ export async function trainModel(model: tfl.LayersModel, train: Dataset, options
     aborted,
     seconds,
     samplesPerSecond: samples / Math.max(trainMs / 1000, 1e-9),
-    bestValAccuracy: options.validation && Number.isFinite(best.acc) ? best.acc : undefined,
+    bestValAccuracy: options.validation && !regression && Number.isFinite(best.acc) ? (monitor.metric === 'valAccuracy' ? best.metrics!.valAccuracy : bestAccuracy) : undefined,
+    ...(best.metrics ? { best: best.metrics } : {}),
   };
 }

@@ -8,7 +8,7 @@ import {
   type Estimate,
   type EstimateContext,
 } from '@autonas/core';
-import { SearchData, createDataset, subset, type Dataset } from '@autonas/data';
+import { SearchData, subset, withFeatures, type Dataset } from '@autonas/data';
 import { compileArchitecture, ensureRuntime, tf, trainableParams, trainModel, type ModelArtifact } from '@autonas/tfjs';
 
 /** Options of {@link LowFidelityEstimator}. */
@@ -27,6 +27,14 @@ export interface LowFidelityOptions {
   readonly learningRate?: number;
   /** Early stopping patience in epochs (on validation accuracy). Default: none. */
   readonly patience?: number;
+  /** Loss of a regression dataset: `mse` (default) or `mae`. */
+  readonly loss?: 'mse' | 'mae';
+  /**
+   * The validation metric that picks a candidate's best epoch (its restored weights, patience, and
+   * the metrics reported), with its direction. Default: `valAccuracy` maximised for classification,
+   * `valLoss` minimised for regression. Give the search's objective here so they agree.
+   */
+  readonly monitor?: { readonly metric: string; readonly direction: 'maximize' | 'minimize' };
   /** Seed of the data subset; the same subset is used for every candidate, so scores compare. Default 0. */
   readonly subsetSeed?: number;
   /**
@@ -70,7 +78,7 @@ function resizeImages(ds: Dataset, h2: number, w2: number): Dataset {
     });
     out.set(part, from * h2 * w2 * c);
   }
-  return createDataset(out, ds.y, { sampleShape: [h2, w2, c], numClasses: ds.numClasses, name: `${ds.name ?? 'data'}/${h2}x${w2}` });
+  return withFeatures(ds, out, [h2, w2, c], `${ds.name ?? 'data'}/${h2}x${w2}`);
 }
 
 /**
@@ -87,6 +95,27 @@ function resizeImages(ds: Dataset, h2: number, w2: number): Dataset {
  * }
  * ```
  */
+/**
+ * The fixed subsets a {@link LowFidelityEstimator} with these options trains and scores every
+ * candidate on (`dataFraction`, `maxSamples`, `validationFraction`, `subsetSeed`). A host that
+ * runs trials elsewhere (worker processes) draws them once with this and sends them along.
+ *
+ * @example
+ * ```ts
+ * import { lowFidelitySubsets } from '@autonas/estimator-lowfi';
+ * import { loadMnist, splitDataset } from '@autonas/data';
+ * const { train } = await loadMnist({ trainSize: 1000 });
+ * const sets = lowFidelitySubsets(splitDataset(train, { fraction: 0.2, seed: 0 }), { maxSamples: 300 });
+ * console.log(sets.train.size); // 300
+ * ```
+ */
+export function lowFidelitySubsets(data: SearchData, options: Pick<LowFidelityOptions, 'dataFraction' | 'maxSamples' | 'validationFraction' | 'subsetSeed'> = {}): { train: Dataset; validation: Dataset } {
+  const rng = new Random(options.subsetSeed ?? 0);
+  const pick = (ds: Dataset, n: number) => (n >= ds.size ? ds : subset(ds, Int32Array.from(rng.shuffle(Array.from({ length: ds.size }, (_, i) => i)).slice(0, n))));
+  const nTrain = Math.max(1, Math.min(Math.round(data.train.size * (options.dataFraction ?? 1)), options.maxSamples ?? Infinity));
+  return { train: pick(data.train, nTrain), validation: pick(data.validation, Math.max(1, Math.round(data.validation.size * (options.validationFraction ?? 1)))) };
+}
+
 export class LowFidelityEstimator implements PerformanceEstimator {
   readonly name = 'lowfi';
   /** The training subset (at full size; downscaled copies are made on the first estimate). */
@@ -107,11 +136,7 @@ export class LowFidelityEstimator implements PerformanceEstimator {
     if (options.maxSamples !== undefined && !(Number.isInteger(options.maxSamples) && options.maxSamples >= 1)) {
       throw new ConfigurationError('BAD_MAX_SAMPLES', `maxSamples must be a positive integer, got ${options.maxSamples}`);
     }
-    const rng = new Random(options.subsetSeed ?? 0);
-    const pick = (ds: Dataset, n: number) => (n >= ds.size ? ds : subset(ds, Int32Array.from(rng.shuffle(Array.from({ length: ds.size }, (_, i) => i)).slice(0, n))));
-    const nTrain = Math.max(1, Math.min(Math.round(data.train.size * frac), options.maxSamples ?? Infinity));
-    this.train = pick(data.train, nTrain);
-    this.validation = pick(data.validation, Math.max(1, Math.round(data.validation.size * vfrac)));
+    ({ train: this.train, validation: this.validation } = lowFidelitySubsets(data, options));
   }
 
   /** Sample shape the candidates are trained on: the data's, or downscaled by `inputScale`. */
@@ -143,15 +168,19 @@ export class LowFidelityEstimator implements PerformanceEstimator {
         batchSize: this.options.batchSize,
         learningRate: this.options.learningRate,
         patience: this.options.patience,
+        loss: this.options.loss,
+        monitor: this.options.monitor,
         validation,
         seed: ctx.seed,
         signal: ctx.signal,
         onEpoch: (m) => ctx.report(m),
       });
-      if (result.epochs === 0 || result.bestValAccuracy === undefined) {
+      if (result.epochs === 0 || result.best === undefined) {
         throw new AutonasError('STOPPED_BEFORE_EPOCH', 'the trial was stopped before its first epoch ended');
       }
       const last = result.history[result.history.length - 1]!;
+      const best = result.best;
+      const regression = train.targets !== undefined;
       const artifact: ModelArtifact | undefined = scaled ? undefined : { model, dispose: () => model.dispose() };
       const params = trainableParams(model);
       if (scaled) {
@@ -159,11 +188,13 @@ export class LowFidelityEstimator implements PerformanceEstimator {
         model.dispose();
       }
       return {
-        score: result.bestValAccuracy,
+        // Higher is better: validation accuracy, or the negated validation loss of a regression.
+        score: regression ? -best.valLoss! : result.bestValAccuracy!,
         metrics: {
-          valAccuracy: result.bestValAccuracy,
-          valLoss: last.valLoss ?? NaN,
-          trainAccuracy: last.accuracy ?? NaN,
+          ...(regression
+            ? { valLoss: best.valLoss!, valMse: best.valMse!, valMae: best.valMae!, trainMae: last.mae ?? NaN }
+            : { valAccuracy: result.bestValAccuracy!, valLoss: best.valLoss ?? last.valLoss ?? NaN, trainAccuracy: last.accuracy ?? NaN }),
+          trainLoss: last.loss ?? NaN,
           params,
           epochs: result.epochs,
           samplesPerSecond: result.samplesPerSecond,

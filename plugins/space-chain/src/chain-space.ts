@@ -11,14 +11,18 @@ import {
   type DecisionValue,
   type Random,
   type ValidationResult,
+  type HeadSpec,
+  headNode,
 } from '@autonas/core';
 
 /** Options of {@link ChainSpace}. Choice lists left undefined take the defaults shown. */
 export interface ChainSpaceOptions {
   /** Shape of one input sample, `[height, width, channels]`. */
   readonly inputShape: readonly [number, number, number];
-  /** Number of classes of the classifier head. */
-  readonly numClasses: number;
+  /** Number of classes of the classifier head (give this or `head`). */
+  readonly numClasses?: number;
+  /** What the network predicts; default a classification head of `numClasses`. */
+  readonly head?: HeadSpec;
   /** Choices for the number of conv blocks. Default `[1, 2, 3]`. */
   readonly blocks?: readonly number[];
   /** Choices of filters per conv layer. Default `[16, 32, 64]`. */
@@ -68,7 +72,9 @@ const MAX_BLOCKS_DEFAULT = [1, 2, 3];
  */
 export class ChainSpace implements SearchSpace {
   readonly name = 'chain';
-  readonly options: Required<Omit<ChainSpaceOptions, 'fixed'>> & { fixed: Readonly<Record<string, DecisionValue>> };
+  readonly options: Required<Omit<ChainSpaceOptions, 'fixed' | 'head' | 'numClasses'>> & { numClasses: number; fixed: Readonly<Record<string, DecisionValue>> };
+  /** The head every network of the space ends with. */
+  readonly head: HeadSpec;
   private readonly list: readonly Decision[];
 
   constructor(options: ChainSpaceOptions) {
@@ -87,13 +93,15 @@ export class ChainSpace implements SearchSpace {
       fixed: {},
       ...stripUndefined(options),
       inputShape: options.inputShape,
-      numClasses: options.numClasses,
+      numClasses: options.head ? (options.head.type === 'classification' ? options.head.classes : 1) : options.numClasses!,
     };
     const { inputShape, numClasses } = o;
+    delete (o as { head?: unknown }).head;
+    this.head = options.head ?? { type: 'classification', classes: numClasses };
     if (!Array.isArray(inputShape) || inputShape.length !== 3 || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
       throw new ConfigurationError('BAD_INPUT_SHAPE', `ChainSpace needs inputShape [height, width, channels] of positive integers, got ${JSON.stringify(inputShape)}`);
     }
-    if (!Number.isInteger(numClasses) || numClasses < 2) throw new ConfigurationError('BAD_NUM_CLASSES', `ChainSpace needs numClasses >= 2, got ${numClasses}`);
+    if (this.head.type === 'classification' && !(Number.isInteger(numClasses) && numClasses >= 2)) throw new ConfigurationError('BAD_NUM_CLASSES', `ChainSpace needs numClasses >= 2, got ${numClasses}`);
     for (const [k, v] of Object.entries(o)) {
       if (Array.isArray(v) && k !== 'inputShape' && v.length === 0) throw new ConfigurationError('EMPTY_CHOICES', `ChainSpace option "${k}" has no choices`);
     }
@@ -184,7 +192,8 @@ export class ChainSpace implements SearchSpace {
     if (units > 0) add('head_dense', 'dense', { units, activation: 'relu' });
     const hd = Number(full['chain/head/dropout']);
     if (hd > 0) add('head_drop', 'dropout', { rate: hd });
-    add('classifier', 'classifier', { classes: this.options.numClasses });
+    const out = headNode(this.head, this.head.type === 'classification' ? 'classifier' : 'regressor', 'x');
+    add(out.id, out.op, out.params);
     return { nodes, space: this.name, decisions: full };
   }
 

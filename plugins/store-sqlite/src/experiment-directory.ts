@@ -18,6 +18,13 @@ export interface ExperimentDirectory {
   readonly file: string;
   /** True when the directory already held this experiment (trials or a strategy state): the search resumes it. */
   readonly resumed: boolean;
+  /**
+   * The store of one phase of the job besides the search (`baseline`, `check`, `retrain`): another
+   * experiment in the same file, opened once and closed with {@link ExperimentDirectory.close}.
+   */
+  phase(name: string): SqliteTrialStore;
+  /** Closes the search's store and every phase store opened. */
+  close(): void;
 }
 
 /**
@@ -45,7 +52,22 @@ export function openExperimentDirectory(directory: string, options: ExperimentDi
   const store = new SqliteTrialStore({ ...storeOptions, path: file });
   try {
     const resumed = store.trials().length > 0 || store.loadStrategyState() !== undefined;
-    return { store, file, resumed };
+    const phases = new Map<string, SqliteTrialStore>();
+    return {
+      store,
+      file,
+      resumed,
+      phase(name: string) {
+        let s = phases.get(name);
+        if (!s) phases.set(name, (s = new SqliteTrialStore({ ...storeOptions, path: file, experiment: name })));
+        return s;
+      },
+      close() {
+        for (const s of phases.values()) s.close();
+        phases.clear();
+        store.close();
+      },
+    };
   } catch (e) {
     store.close();
     throw e;

@@ -1,0 +1,668 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  ConfigurationError,
+  ContainerModule,
+  EventBus,
+  Experiment,
+  PerformanceEstimator,
+  SearchSpace,
+  SearchStrategy,
+  TrialStore,
+  createContainer,
+  defaultObjective,
+  objectiveEstimator,
+  objectiveValue,
+  requireCapability,
+  resolveObjective,
+  summarize,
+  inferShapes,
+  type Architecture,
+  type EpochMetrics,
+  type ExperimentResult,
+  type HeadSpec,
+  type Objective,
+  type PluginRegistry,
+  type ResolvedObjective,
+  type TrialRecord,
+  type TrialStore as TrialStoreType,
+} from '@autonas/core';
+import {
+  SearchData,
+  concat,
+  createDataset,
+  createRegressionDataset,
+  kFold,
+  splitIndices,
+  subset,
+  withFeatures,
+  type Dataset,
+  type FeatureInput,
+  type LabelInput,
+} from '@autonas/data';
+import { openExperimentDirectory, type ExperimentDirectory } from '@autonas/store-sqlite';
+import { evaluateModel, initRuntime, loadModel, saveModel, tf, type ModelArtifact, type RuntimeInfo, type tfl } from '@autonas/tfjs';
+import { builtinPlugins, type EstimatorPlugin, type PreparedEstimator, type RunnerPlugin, type StrategyPlugin, type TrainingOptions } from './builtins.js';
+import { KFoldEstimator } from './k-fold-estimator.js';
+import { memoryPhaseStores, RetrainEstimator, runPhaseTrial, singleArchitectureSpace, type Phase } from './phases.js';
+import { planSearch, type SearchPlan } from './plan.js';
+import type { InputEncoder, TaskInput } from './task-inputs.js';
+
+/** Estimator options: the training rules of each candidate (low fidelity), with `oneShot` to score with a supernet instead. */
+export interface EstimatorChoice extends TrainingOptions {
+  /**
+   * Score candidates in seconds with a one-shot supernet (`@autonas/estimator-oneshot`) trained
+   * once on the search-train split: `true` for its defaults, or its options. The training rules
+   * then apply to what is still trained alone: the baseline, and the best architecture, trained
+   * alone once more (the `check` phase) so the result shows its one-shot score beside its
+   * stand-alone score.
+   */
+  readonly oneShot?: object | true;
+}
+
+/** Options every task shares. Anything left undefined is searched or defaulted. */
+export interface AutoModelOptions {
+  /** Most candidate architectures to train. Default 10 (unless only `timeLimit` is given). */
+  readonly maxTrials?: number;
+  /** Seconds for the search (the final retraining is not counted). */
+  readonly timeLimit?: number;
+  /** Seed of everything random: splits, sampling, weights. Default 0. */
+  readonly seed?: number;
+  /** A strategy plugin's name (see {@link builtinPlugins}) or an instance. Default `'random'`. */
+  readonly strategy?: string | SearchStrategy;
+  /** Options of the space plugin (a value given in `fixed` is not searched). */
+  readonly space?: object;
+  /** What is optimised. Default: `val_accuracy` for classification, `val_loss` for regression. */
+  readonly objective?: Objective;
+  /** Training rules of each candidate, `oneShot`, or a factory of any estimator given the search data. */
+  readonly estimator?: EstimatorChoice | ((data: SearchData) => PerformanceEstimator);
+  /** Try the space's known-good default network first. Default true. */
+  readonly startWithDefault?: boolean;
+  /** Force a TensorFlow.js backend; default picks the best available. */
+  readonly backend?: 'tensorflow' | 'wasm' | 'cpu' | 'auto';
+  /** Receives progress lines; default silent. */
+  readonly log?: (line: string) => void;
+  /**
+   * Keep the job in this directory (`experiment.sqlite`: the search's trials and, as experiments
+   * of their own, the baseline, check and retrain phases; the final model in `model/`), so a job
+   * killed at any moment resumes where it stopped.
+   */
+  readonly directory?: string;
+  /** Start afresh even if `directory` holds a job. Default false: resume it. */
+  readonly overwrite?: boolean;
+  /** Trials at once in worker processes (`'auto'`: one per core). Default 1: in this process. */
+  readonly workers?: number | 'auto';
+  /** Where plugins are found by name. Default {@link builtinPlugins}. */
+  readonly plugins?: PluginRegistry;
+}
+
+/** Options of {@link AutoModel.fit}. */
+export interface FitOptions<X = FeatureInput, Y = LabelInput> {
+  /** Epochs per candidate (and for retraining unless `retrainEpochs` is set). Default 1. */
+  readonly epochs?: number;
+  /** Fraction of the training data held out for validation during the search. Default 0.2. */
+  readonly validationSplit?: number;
+  /** Validation data to use instead of a split. */
+  readonly validationData?: readonly [X, Y];
+  /** Score candidates by k-fold cross-validation on the training data instead of one split. */
+  readonly folds?: number;
+  /** Train a plain network first, under the same rules as every candidate. Default true. */
+  readonly baseline?: boolean;
+  readonly maxTrials?: number;
+  readonly timeLimit?: number;
+  /** Retrain the best architecture from scratch on train + validation data. Default true. */
+  readonly retrain?: boolean;
+  readonly retrainEpochs?: number;
+  /** Seconds the final retraining may take. Default: none. */
+  readonly retrainTimeLimit?: number;
+  readonly retrainLearningRate?: number;
+  /** Default 64. */
+  readonly batchSize?: number;
+  /** Sample shape when `x` is a flat array, e.g. `[28, 28, 1]`. */
+  readonly sampleShape?: readonly number[];
+  /** Called when a trial of any phase starts, after each of its epochs, and when it ends. */
+  readonly onTrialStart?: (trial: TrialRecord, phase: Phase) => void;
+  readonly onTrialEpoch?: (trial: TrialRecord, metrics: EpochMetrics, phase: Phase) => void;
+  readonly onTrialEnd?: (trial: TrialRecord, phase: Phase) => void;
+}
+
+/** What {@link AutoModel.fit} returns. */
+export interface FitResult {
+  readonly best: TrialRecord;
+  readonly trials: readonly TrialRecord[];
+  readonly stoppedBy: ExperimentResult['stoppedBy'];
+  readonly searchSeconds: number;
+  /** The objective searched, resolved; `best.score` is its value negated when it is minimised. */
+  readonly objective: ResolvedObjective;
+  /** The best trial's objective value (e.g. its validation loss). */
+  readonly bestValue: number;
+  /** Present when the best architecture was retrained: the `retrain` phase's trial. */
+  readonly retrain?: {
+    readonly trial: TrialRecord;
+    readonly epochs: number;
+    readonly seconds: number;
+    readonly samples: number;
+    readonly history: readonly EpochMetrics[];
+    readonly stoppedAtTimeLimit: boolean;
+  };
+  readonly runtime: RuntimeInfo;
+  /** With one-shot scoring: the best architecture's one-shot score beside its score trained alone (the `check` phase's trial). */
+  readonly oneShot?: { readonly score: number; readonly standalone: number; readonly standaloneSeconds: number; readonly supernetSteps: number; readonly trial: TrialRecord };
+  /** The plain network trained first (the `baseline` phase's trial) and how the search compares. */
+  readonly baseline?: {
+    readonly trial: TrialRecord;
+    readonly architecture: Architecture;
+    readonly score: number;
+    readonly params: number;
+    readonly seconds: number;
+    /** Best search score minus the baseline's, in score units (higher is better): positive when the search paid off. */
+    readonly searchGain: number;
+  };
+}
+
+/** How a task's data becomes datasets: built once per (x, y, options) and shared by `plan` and `fit`. */
+interface Prepared {
+  readonly key: readonly unknown[];
+  readonly data: Dataset;
+  readonly train: Dataset;
+  readonly validation: Dataset;
+  readonly folds?: { train: Dataset; validation: Dataset }[];
+  readonly encoder: InputEncoder<unknown>;
+  readonly space: SearchSpace;
+  readonly estimator: PreparedEstimator;
+  /** The estimator of what is trained alone (baseline, one-shot check): the training rules. */
+  readonly standalone: PreparedEstimator;
+  readonly strategy: StrategyPlugin | undefined;
+  readonly objective: ResolvedObjective;
+  readonly head: HeadSpec;
+  readonly epochs: number;
+  readonly maxTrials?: number;
+  readonly timeLimit?: number;
+}
+
+/** Everything that makes a task: its input, its head, the rules a preset fixes. */
+export interface TaskDefinition<X> {
+  readonly input: TaskInput<X>;
+  readonly head: 'classification' | 'regression';
+  /** Regression loss. Default `mse`. */
+  readonly loss?: 'mse' | 'mae';
+}
+
+/**
+ * One task-agnostic pipeline, Auto-Keras's `AutoModel`: inputs and a head → split (the test set
+ * is never seen) → plan → baseline → search → retrain → evaluate → export. It names no concrete
+ * plugin: spaces, strategies, estimators and runners are found by name in a registry and combined
+ * by what they declare. Every network it trains is a trial of the engine, recorded in its phase's
+ * store (`baseline`, `search`, `check`, `retrain`), with events, and resumable. Presets
+ * (`ImageClassifier`, `ImageRegressor`, `StructuredDataClassifier`, `StructuredDataRegressor`)
+ * only choose the input, the head and defaults.
+ *
+ * @example
+ * ```ts
+ * import { AutoModel, imageInput } from 'autonas';
+ * import { loadMnist } from '@autonas/data';
+ * const { train } = await loadMnist({ trainSize: 300 });
+ * const model = new AutoModel({ input: imageInput(), head: 'classification' }, { maxTrials: 1, space: { fixed: { 'chain/blocks': 1 } } });
+ * await model.fit(train.x, train.y, { epochs: 1, sampleShape: [28, 28, 1], baseline: false, retrain: false });
+ * model.dispose();
+ * ```
+ */
+export class AutoModel<X = FeatureInput, Y = LabelInput> {
+  private model: tfl.LayersModel | undefined;
+  private result: FitResult | undefined;
+  private encoder: InputEncoder<X> | undefined;
+  private head: HeadSpec | undefined;
+  private sampleShape: readonly number[] = [];
+  private prepared: Prepared | undefined;
+
+  constructor(readonly task: TaskDefinition<X>, readonly options: AutoModelOptions = {}) {
+    if (options.maxTrials !== undefined && !(Number.isInteger(options.maxTrials) && options.maxTrials >= 1)) {
+      throw new ConfigurationError('BAD_MAX_TRIALS', `maxTrials must be a positive integer, got ${options.maxTrials}`);
+    }
+    if (options.timeLimit !== undefined && !(options.timeLimit > 0)) {
+      throw new ConfigurationError('BAD_TIME_LIMIT', `timeLimit must be positive seconds, got ${options.timeLimit}`);
+    }
+    if (typeof options.strategy === 'string') this.plugins.get('strategy', options.strategy);
+    const w = options.workers;
+    if (w !== undefined && w !== 'auto' && !(Number.isInteger(w) && w >= 1)) {
+      throw new ConfigurationError('BAD_WORKERS', `workers must be a positive integer or 'auto', got ${w}`);
+    }
+    if (options.objective !== undefined) resolveObjective(options.objective);
+  }
+
+  /** The registry plugins are found in. */
+  get plugins(): PluginRegistry {
+    return this.options.plugins ?? (defaultRegistry ??= builtinPlugins());
+  }
+
+  /** Worker processes `fit` will run trials in (1: trials run in this process). */
+  get workerCount(): number {
+    const w = this.options.workers ?? 1;
+    return w === 'auto' ? os.availableParallelism() : w;
+  }
+
+  /** The last fit's result. */
+  get fitResult(): FitResult | undefined {
+    return this.result;
+  }
+
+  /**
+   * Searches architectures on `x`/`y`, then retrains the best one (unless `retrain: false`).
+   * The data is split into search-train and validation; pass your test set only to `evaluate`.
+   */
+  async fit(x: X, y: Y, options: FitOptions<X, Y> = {}): Promise<FitResult> {
+    const experiment = this.options.directory === undefined ? undefined : openExperimentDirectory(this.options.directory, { overwrite: this.options.overwrite });
+    try {
+      return await this.run(x, y, options, experiment);
+    } finally {
+      experiment?.close();
+    }
+  }
+
+  /**
+   * Estimates what `fit` with these arguments will cost, before it starts: a short timed probe
+   * turned into seconds per trial, trials within the budget, baseline, retraining and memory.
+   * The data prepared here is reused by the `fit` that follows with the same arguments.
+   */
+  async plan(x: X, y: Y, options: FitOptions<X, Y> = {}): Promise<SearchPlan> {
+    await initRuntime({ backend: this.options.backend, log: this.options.log ?? (() => {}) });
+    const p = this.prepare(x, y, options);
+    const lowfi = p.estimator.supernet ? p.standalone : p.estimator;
+    const k = options.folds ?? 1;
+    const remote = this.workerCount > 1 ? p.estimator.remote?.('wasm') : undefined;
+    return planSearch({
+      architecture: (p.space as SearchSpace & { defaultArchitecture(): Architecture }).defaultArchitecture(),
+      probeData: p.train,
+      trialTrainSamples: lowfi.trialSamples.train * k,
+      trialValidationSamples: lowfi.trialSamples.validation * k,
+      epochs: lowfi.epochs,
+      maxTrials: p.maxTrials ?? (p.timeLimit === undefined ? 10 : undefined),
+      timeLimit: p.timeLimit,
+      baseline: options.baseline !== false,
+      retrainEpochs: options.retrain === false ? 0 : options.retrainEpochs ?? p.epochs,
+      retrainSamples: p.data.size,
+      retrainTimeLimit: options.retrainTimeLimit,
+      dataBytes: p.data.x.byteLength,
+      batchSize: options.batchSize,
+      seed: this.options.seed,
+      workers: this.workerCount,
+      workerDataBytes: remote?.bytes ?? 0,
+      oneShot: p.estimator.supernet,
+    });
+  }
+
+  private async run(x: X, y: Y, options: FitOptions<X, Y>, experiment: ExperimentDirectory | undefined): Promise<FitResult> {
+    const log = this.options.log ?? (() => {});
+    const runtime = await initRuntime({ backend: this.options.backend, log });
+    const seed = this.options.seed ?? 0;
+    const p = this.prepare(x, y, options);
+    this.prepared = undefined;
+    const phaseStore = experiment ? (phase: Phase): TrialStoreType => (phase === 'search' ? experiment.store : experiment.phase(phase)) : memoryPhaseStores();
+    const events = (phase: Phase) => {
+      const bus = new EventBus();
+      bus.on('trial:start', ({ trial }) => options.onTrialStart?.(trial, phase));
+      bus.on('trial:epoch', ({ trial, metrics }) => options.onTrialEpoch?.(trial, metrics, phase));
+      bus.on('trial:end', ({ trial }) => options.onTrialEnd?.(trial, phase));
+      return bus;
+    };
+    // Estimators score their head's default objective natively (validation accuracy, negated validation loss); another one given is read from their metrics.
+    const objective = (e: PerformanceEstimator) => (this.options.objective === undefined ? e : objectiveEstimator(e, { name: p.objective.metric, direction: p.objective.direction }));
+    try {
+      if (this.workerCount > 1 && options.retrain === false) {
+        throw new ConfigurationError('RETRAIN_NEEDED', `with ${this.workerCount} workers, candidates train in other processes and keep no model: retrain must stay on`);
+      }
+      if (experiment?.resumed) log(`resuming the experiment in ${experiment.file}: ${experiment.store.trials().length} trial(s) recorded`);
+
+      // Baseline: a plain network under the same rules as every candidate.
+      let baseline: FitResult['baseline'];
+      if (options.baseline !== false) {
+        const architecture = this.task.input.baseline(p.data.sampleShape, p.head);
+        const params = inferShapes(architecture).totalParams;
+        log(`baseline: a plain network (${params} parameters), trained like every candidate`);
+        const out = await runPhaseTrial({ store: phaseStore('baseline'), space: singleArchitectureSpace(architecture), estimator: objective(p.standalone.estimator), architecture, seed, events: events('baseline') });
+        out.artifact?.dispose();
+        if (out.trial.score !== undefined) {
+          baseline = { trial: out.trial, architecture, score: out.trial.score, params, seconds: out.trial.seconds ?? 0, searchGain: 0 };
+          log(`baseline: ${p.objective.label} ${fmtValue(objectiveValue(out.trial.score, p.objective), p.objective)} in ${baseline.seconds.toFixed(1)} s`);
+        } else log(`baseline: ${out.trial.status}${out.trial.error ? ` (${out.trial.error})` : ''}`);
+      }
+
+      // Search: the strategy's trials, in this process or in worker processes.
+      const search = await this.search(p, options, phaseStore('search'), events('search'), objective, runtime, log);
+      const bestArtifact = search.bestArtifact as ModelArtifact | undefined;
+      if (!search.best) {
+        bestArtifact?.dispose();
+        const reasons = search.trials.map((t) => `trial ${t.id}: ${t.status}${t.error ? ` (${t.error})` : ''}`).join('; ');
+        throw new ConfigurationError('NO_TRIAL_SUCCEEDED', `no trial produced a score (${search.stoppedBy}); ${reasons || 'no trial ran'}`);
+      }
+      const best = search.best;
+      log(`best: trial ${best.id + 1}, ${summarize(best.architecture)}, ${p.objective.label} ${fmtValue(objectiveValue(best.score!, p.objective), p.objective)}`);
+
+      // Check: a proxy score (one-shot) is checked by training the winner alone.
+      let oneShot: FitResult['oneShot'];
+      if (p.estimator.supernet) {
+        p.estimator.dispose?.();
+        log(`one-shot score is a proxy (supernet weights); training the best architecture alone to check it`);
+        const out = await runPhaseTrial({ store: phaseStore('check'), space: p.space, estimator: objective(p.standalone.estimator), architecture: best.architecture, seed: seed + best.id, events: events('check') });
+        out.artifact?.dispose();
+        if (out.trial.score === undefined) throw new ConfigurationError('CHECK_FAILED', `training the one-shot winner alone failed: ${out.trial.error ?? out.trial.status}`);
+        oneShot = { score: best.score!, standalone: out.trial.score, standaloneSeconds: out.trial.seconds ?? 0, supernetSteps: best.metrics.supernetSteps ?? 0, trial: out.trial };
+      }
+      const bestScore = oneShot ? oneShot.standalone : best.score!;
+      if (baseline) {
+        baseline = { ...baseline, searchGain: bestScore - baseline.score };
+        log(baseline.searchGain > 0 ? `the search beat the baseline (${p.objective.label} ${fmtValue(objectiveValue(bestScore, p.objective), p.objective)} against ${fmtValue(objectiveValue(baseline.score, p.objective), p.objective)})` : `the search did NOT beat the baseline (${fmtValue(objectiveValue(bestScore, p.objective), p.objective)} against ${fmtValue(objectiveValue(baseline.score, p.objective), p.objective)})`);
+      }
+
+      // Retrain: the best architecture from scratch on train + validation data, as a trial of its own phase.
+      this.model?.dispose();
+      this.model = undefined;
+      let retrain: FitResult['retrain'];
+      let reloaded = false;
+      const location = experiment ? path.join(this.options.directory!, 'model') : undefined;
+      if (options.retrain === false) {
+        if (options.folds !== undefined) throw new ConfigurationError('RETRAIN_NEEDED', 'with folds, candidates keep no model: retrain must stay on');
+        if (!bestArtifact) throw new ConfigurationError('NO_MODEL', 'the best trial kept no trained model; use retrain: true');
+        this.model = bestArtifact.model;
+      } else {
+        bestArtifact?.dispose();
+        const full = p.folds ? p.data : concat(p.train, p.validation);
+        const training = this.trainingOptions(options, p);
+        const estimator = new RetrainEstimator(full, {
+          epochs: options.retrainEpochs ?? p.epochs,
+          batchSize: options.batchSize,
+          learningRate: options.retrainLearningRate ?? training.learningRate,
+          timeLimit: options.retrainTimeLimit,
+          samplesPerSecond: best.metrics.samplesPerSecond,
+          loss: this.task.loss,
+          log,
+        });
+        const saved = location !== undefined && fs.existsSync(path.join(location, 'model.json'));
+        const out = await runPhaseTrial({ store: phaseStore('retrain'), space: p.space, estimator, architecture: best.architecture, seed, events: events('retrain'), reuse: saved });
+        if (out.reused) {
+          log(`retraining: done in an earlier run; loading the model saved in ${location}`);
+          this.model = await loadModel(location!);
+          reloaded = true;
+        } else if (out.trial.status === 'completed' && out.artifact) {
+          this.model = (out.artifact as ModelArtifact).model;
+        } else {
+          out.artifact?.dispose();
+          throw new ConfigurationError('RETRAIN_FAILED', `the retraining ${out.trial.status}: ${out.trial.error ?? 'no model'}`);
+        }
+        const t = out.trial;
+        retrain = { trial: t, epochs: t.metrics.epochs ?? t.epochs.length, seconds: t.seconds ?? 0, samples: full.size, history: t.epochs, stoppedAtTimeLimit: t.metrics.stoppedAtTimeLimit === 1 };
+      }
+      this.encoder = p.encoder as InputEncoder<X>;
+      this.head = p.head;
+      this.sampleShape = p.data.sampleShape;
+      if (experiment && location && !reloaded) {
+        await this.save(location);
+        experiment.store.saveBestModel({ location, trialId: best.id });
+      }
+      this.result = {
+        best, trials: search.trials, stoppedBy: search.stoppedBy, searchSeconds: search.seconds, objective: p.objective, bestValue: objectiveValue(best.score!, p.objective), retrain, runtime,
+        ...(baseline ? { baseline } : {}),
+        ...(oneShot ? { oneShot } : {}),
+      };
+      return this.result;
+    } finally {
+      p.estimator.dispose?.();
+    }
+  }
+
+  /** Runs the search phase: the strategy's trials through the engine (and the workers runner when asked). */
+  private async search(
+    p: Prepared,
+    options: FitOptions<X, Y>,
+    store: TrialStoreType,
+    events: EventBus,
+    objective: (e: PerformanceEstimator) => PerformanceEstimator,
+    runtime: RuntimeInfo,
+    log: (line: string) => void,
+  ): Promise<ExperimentResult> {
+    const seed = this.options.seed ?? 0;
+    let estimator = p.estimator.estimator;
+    let pool: (PerformanceEstimator & { start(): Promise<void>; close(): void }) | undefined;
+    if (this.workerCount > 1) {
+      const remote = p.estimator.remote?.(runtime.backend as never);
+      if (!remote) throw new ConfigurationError('WORKERS_NOT_SUPPORTED', `workers: ${this.options.workers} does not apply here: this estimator cannot be described to another process`);
+      pool = (this.plugins.get('runner', 'workers') as RunnerPlugin).create({ workers: this.workerCount, spec: remote });
+      const started = performance.now();
+      try {
+        await pool.start();
+      } catch (e) {
+        pool.close();
+        throw e;
+      }
+      log(`${this.workerCount} worker processes started in ${((performance.now() - started) / 1000).toFixed(1)} s (${runtime.backend} backend each); ${this.workerCount} trials run at once`);
+      estimator = pool;
+    }
+    const strategy = typeof this.options.strategy === 'object'
+      ? this.options.strategy
+      : this.plugins.get<import('./builtins.js').StrategyContext, SearchStrategy>('strategy', this.options.strategy ?? 'random').create({
+          seed, maxTrials: p.maxTrials, startWithDefault: this.options.startWithDefault ?? true, options: undefined,
+        });
+    const container = createContainer(
+      { maxTrials: p.maxTrials ?? (p.timeLimit === undefined ? 10 : undefined), timeLimit: p.timeLimit, seed },
+      new ContainerModule(({ bind }) => {
+        bind<SearchSpace>(SearchSpace).toConstantValue(p.space);
+        bind<SearchData>(SearchData).toConstantValue({ train: p.train, validation: p.validation });
+        bind<SearchStrategy>(SearchStrategy).toConstantValue(strategy);
+        bind<PerformanceEstimator>(PerformanceEstimator).toConstantValue(objective(estimator));
+      }),
+      new ContainerModule(({ rebind }) => {
+        rebind<TrialStoreType>(TrialStore).toConstantValue(store);
+      }),
+      new ContainerModule(({ rebind }) => {
+        rebind<EventBus>(EventBus).toConstantValue(events);
+      }),
+    );
+    try {
+      return await container.get(Experiment).run();
+    } finally {
+      // Idle workers would hold their memory through the retraining.
+      pool?.close();
+    }
+  }
+
+  /** The training rules of every candidate, from the estimator options and fit's options. */
+  private trainingOptions(options: FitOptions<X, Y>, p: { objective: ResolvedObjective; epochs: number }): TrainingOptions {
+    const est = typeof this.options.estimator === 'object' ? this.options.estimator : {};
+    const { oneShot: _, ...rules } = est as EstimatorChoice;
+    const monitor = /^val[A-Z]/.test(p.objective.metric) ? { metric: p.objective.metric, direction: p.objective.direction } : undefined;
+    return { epochs: p.epochs, batchSize: options.batchSize, loss: this.task.loss, ...(monitor ? { monitor } : {}), ...rules };
+  }
+
+  /** The head, its target statistics learned from `train` only. */
+  private headSpec(train: Dataset): HeadSpec {
+    if (this.task.head === 'classification') return { type: 'classification', classes: train.numClasses };
+    const t = train.targets!;
+    const mean = t.reduce((a, b) => a + b, 0) / t.length;
+    const std = Math.sqrt(t.reduce((a, b) => a + (b - mean) ** 2, 0) / t.length);
+    return { type: 'regression', units: t.length / train.size, loss: this.task.loss, targetMean: mean, targetStd: std > 0 ? std : 1 };
+  }
+
+  /** Labels (classification) or targets (regression) as a dataset of `features`. */
+  private labelled(features: { x: Float32Array; sampleShape: readonly number[] }, y: Y, name: string, numClasses?: number): Dataset {
+    return this.task.head === 'classification'
+      ? createDataset(features.x, y as LabelInput, { sampleShape: features.sampleShape, name, ...(numClasses ? { numClasses } : {}) })
+      : createRegressionDataset(features.x, y as FeatureInput, { sampleShape: features.sampleShape, name });
+  }
+
+  /** Splits the data and builds the space and estimators once for these arguments. */
+  private prepare(x: X, y: Y, options: FitOptions<X, Y>): Prepared {
+    const key = [x, y, options.validationData, options.validationSplit, options.folds, options.epochs, options.batchSize, options.sampleShape, options.maxTrials, options.timeLimit];
+    if (this.prepared && this.prepared.key.length === key.length && this.prepared.key.every((v, i) => v === key[i])) return this.prepared;
+    const seed = this.options.seed ?? 0;
+    const input = this.task.input;
+    if (options.folds !== undefined && options.validationData) throw new ConfigurationError('BAD_FOLDS', 'give folds or validationData, not both');
+    const n = input.count(x, { sampleShape: options.sampleShape });
+    // Labels first, on placeholder features: the split is by label, and the input learns its encoding from the training rows only.
+    const labels = this.labelled({ x: new Float32Array(n), sampleShape: [1] }, y, 'fit');
+    let trainRows: Int32Array | undefined;
+    let valRows: Int32Array | undefined;
+    if (!options.validationData && options.folds === undefined) {
+      ({ trainIndices: trainRows, validationIndices: valRows } = splitIndices(labels, { fraction: options.validationSplit ?? 0.2, seed }));
+    }
+    const encoder = input.fit(x, trainRows, { sampleShape: options.sampleShape }) as InputEncoder<unknown>;
+    const f = encoder.encode(x, { sampleShape: options.sampleShape, name: 'fit' });
+    const data = withFeatures(labels, f.x, f.sampleShape, 'fit');
+    let train: Dataset;
+    let validation: Dataset;
+    let folds: Prepared['folds'];
+    if (options.validationData) {
+      const [vx, vy] = options.validationData;
+      const vf = encoder.encode(vx, { sampleShape: options.sampleShape, name: 'validationData' });
+      if (vf.sampleShape.join() !== f.sampleShape.join()) throw new ConfigurationError('SHAPE_MISMATCH', `validationData samples have shape [${vf.sampleShape}], the training data [${f.sampleShape}]`);
+      train = data;
+      validation = this.labelled(vf, vy, 'validationData', this.task.head === 'classification' ? data.numClasses : undefined);
+    } else if (options.folds !== undefined) {
+      folds = kFold(data, options.folds, { seed, stratify: this.task.head === 'classification' });
+      ({ train, validation } = folds[0]!);
+    } else {
+      train = subset(data, trainRows!);
+      validation = subset(data, valRows!);
+    }
+    const head = this.headSpec(train);
+    const objective = resolveObjective(this.options.objective ?? defaultObjective(head));
+    const epochs = options.epochs ?? 1;
+    const plugins = this.plugins;
+    const strategyName = typeof this.options.strategy === 'string' ? this.options.strategy : typeof this.options.strategy === 'object' ? this.options.strategy.name : 'random';
+    const strategy = plugins.has('strategy', strategyName) ? (plugins.get('strategy', strategyName) as StrategyPlugin) : undefined;
+    const parentWeights = strategy?.capabilities?.parentWeights === true;
+    const baseSpace = plugins.get<{ inputShape: readonly number[]; head: HeadSpec; options?: object }, SearchSpace>('space', input.space).create({ inputShape: data.sampleShape, head, options: this.options.space });
+    const space = parentWeights && strategy?.space ? strategy.space(baseSpace) : baseSpace;
+    const est = this.options.estimator;
+    const training = this.trainingOptions(options, { objective, epochs });
+    const lowfi = plugins.get('estimator', 'lowfi') as EstimatorPlugin;
+    const withTraining = (d: SearchData): PreparedEstimator => {
+      if (typeof est === 'function') return { estimator: est(d), trialSamples: { train: d.train.size, validation: d.validation.size }, epochs };
+      if (parentWeights && strategy?.estimator) return { estimator: strategy.estimator(d, training), trialSamples: { train: Math.min(d.train.size, training.maxSamples ?? Infinity), validation: d.validation.size }, epochs: training.epochs ?? 1 };
+      return lowfi.create({ data: d, space, training, seed });
+    };
+    let estimator: PreparedEstimator;
+    let standalone: PreparedEstimator;
+    const oneShot = typeof est === 'object' ? est.oneShot : undefined;
+    if (oneShot !== undefined) {
+      const entry = plugins.get('estimator', 'oneshot') as EstimatorPlugin;
+      if (parentWeights) throw new ConfigurationError('ONESHOT_WITH_MORPHISM', `the ${strategyName} strategy cannot use the ${entry.name} estimator: ${entry.capabilities?.reasons?.parentWeights ?? 'it needs trained parents'}`);
+      if (options.folds !== undefined) requireCapability(entry, 'folds', 'ONESHOT_WITH_FOLDS', 'folds');
+      estimator = entry.create({ data: { train, validation }, space, training, seed, options: oneShot === true ? {} : oneShot });
+      standalone = lowfi.create({ data: { train, validation }, space, training, seed });
+    } else if (folds) {
+      const first = withTraining(folds[0]!);
+      estimator = { estimator: new KFoldEstimator(folds, (d) => withTraining(d).estimator), trialSamples: first.trialSamples, epochs: first.epochs };
+      standalone = withTraining({ train, validation });
+    } else {
+      estimator = withTraining({ train, validation });
+      standalone = parentWeights || typeof est === 'function' ? lowfi.create({ data: { train, validation }, space, training, seed }) : estimator;
+    }
+    if (this.workerCount > 1) {
+      const why = parentWeights ? strategy!.capabilities?.reasons?.workers
+        : oneShot !== undefined ? 'one-shot scoring uses one supernet in this process'
+        : options.folds !== undefined ? 'k-fold scoring is not run in workers'
+        : typeof est === 'function' ? 'an estimator factory cannot be sent to another process (use WorkerPoolEstimator with an EstimatorSpec)'
+        : undefined;
+      if (why) {
+        estimator.dispose?.();
+        throw new ConfigurationError('WORKERS_NOT_SUPPORTED', `workers: ${this.options.workers} does not apply here: ${why}`);
+      }
+    }
+    this.prepared?.estimator.dispose?.();
+    this.prepared = {
+      key, data, train, validation, folds, encoder, space, estimator, standalone, strategy, objective, head, epochs,
+      maxTrials: options.maxTrials ?? this.options.maxTrials, timeLimit: options.timeLimit ?? this.options.timeLimit,
+    };
+    return this.prepared;
+  }
+
+  /** Class probabilities `[n, classes]` (classification) or predicted values `[n, units]` (regression). The caller disposes the tensor. */
+  async predict(x: X, options: { sampleShape?: readonly number[]; batchSize?: number } = {}): Promise<tf.Tensor2D> {
+    const model = this.requireModel();
+    const f = this.encoder!.encode(x, { sampleShape: options.sampleShape ?? this.sampleShape, name: 'predict' });
+    this.checkShape(f.sampleShape);
+    const input = tf.tensor(f.x, [f.size, ...f.sampleShape]);
+    try {
+      return model.predict(input, { batchSize: options.batchSize ?? 256 }) as tf.Tensor2D;
+    } finally {
+      input.dispose();
+    }
+  }
+
+  /**
+   * Scores labelled data (your held-out test set): accuracy and mean cross-entropy for
+   * classification; loss, MSE and MAE for regression (`accuracy` is then NaN).
+   */
+  async evaluate(x: X, y: Y, options: { sampleShape?: readonly number[] } = {}): Promise<{ accuracy: number; loss: number; mse?: number; mae?: number }> {
+    const model = this.requireModel();
+    const f = this.encoder!.encode(x, { sampleShape: options.sampleShape ?? this.sampleShape, name: 'evaluate' });
+    this.checkShape(f.sampleShape);
+    const ds = this.labelled(f, y, 'evaluate', this.head?.type === 'classification' ? this.head.classes : undefined);
+    return evaluateModel(model, ds, 256, { loss: this.task.loss });
+  }
+
+  /** The trained model (owned by this instance until {@link AutoModel.dispose}). */
+  exportModel(): tfl.LayersModel {
+    return this.requireModel();
+  }
+
+  /**
+   * Saves the model in tfjs layers format (`model.json` + `weights.bin`), and beside it
+   * `autonas.json`: the head, the sample shape and the input's learned encoding, which
+   * {@link AutoModel.load} reads back.
+   */
+  async save(url: string): Promise<void> {
+    const model = this.requireModel();
+    await saveModel(model, url);
+    const dir = url.replace(/^file:\/\//, '');
+    const meta = { version: 1, task: this.task.input.kind, head: this.head, sampleShape: this.sampleShape, encoder: this.encoder?.state };
+    const tmp = path.join(dir, `autonas.json.${process.pid}.tmp`);
+    fs.writeFileSync(tmp, JSON.stringify(meta));
+    fs.renameSync(tmp, path.join(dir, 'autonas.json'));
+  }
+
+  /** Loads a model saved by {@link AutoModel.save} (with its input encoding), for `predict` and `evaluate`. */
+  async load(url: string): Promise<void> {
+    await initRuntime({ backend: this.options.backend, log: this.options.log ?? (() => {}) });
+    const dir = url.replace(/^file:\/\//, '');
+    let meta: { task?: string; head?: HeadSpec; sampleShape?: number[]; encoder?: unknown };
+    try {
+      meta = JSON.parse(fs.readFileSync(path.join(dir, 'autonas.json'), 'utf8'));
+    } catch (e) {
+      throw new ConfigurationError('MODEL_UNREADABLE', `no readable autonas.json in ${dir}: ${(e as Error).message}`);
+    }
+    if (meta.task !== this.task.input.kind) throw new ConfigurationError('WRONG_TASK', `${dir} holds a ${meta.task} model, not a ${this.task.input.kind} one`);
+    const model = await loadModel(dir);
+    this.model?.dispose();
+    this.model = model;
+    this.head = meta.head;
+    this.sampleShape = meta.sampleShape ?? [];
+    this.encoder = this.task.input.restore(meta.encoder);
+  }
+
+  /** Releases the model's tensors. */
+  dispose(): void {
+    this.model?.dispose();
+    this.model = undefined;
+    this.prepared?.estimator.dispose?.();
+    this.prepared = undefined;
+  }
+
+  private requireModel(): tfl.LayersModel {
+    if (!this.model) throw new ConfigurationError('NOT_FITTED', 'call fit() or load() before predict(), evaluate(), exportModel() or save()');
+    return this.model;
+  }
+
+  private checkShape(shape: readonly number[]): void {
+    if (shape.join() !== this.sampleShape.join()) {
+      throw new ConfigurationError('SHAPE_MISMATCH', `the model takes samples of shape [${this.sampleShape}], got [${shape}]`);
+    }
+  }
+}
+
+let defaultRegistry: PluginRegistry | undefined;
+
+function fmtValue(v: number, o: ResolvedObjective): string {
+  return o.metric === 'valAccuracy' ? `${(v * 100).toFixed(2)}%` : v.toFixed(4);
+}

@@ -1,0 +1,184 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  ConfigurationError,
+  PluginRegistry,
+  type HeadSpec,
+  type PerformanceEstimator,
+  type PluginEntry,
+  type SearchSpace,
+  type SearchStrategy,
+} from '@autonas/core';
+import type { SearchData } from '@autonas/data';
+import { LowFidelityEstimator, lowFidelitySubsets, type LowFidelityOptions } from '@autonas/estimator-lowfi';
+import { OneShotEstimator, type OneShotOptions } from '@autonas/estimator-oneshot';
+import { WorkerPoolEstimator } from '@autonas/executor-workers';
+import { ChainSpace, type ChainSpaceOptions } from '@autonas/space-chain';
+import { DenseSpace, type DenseSpaceOptions } from '@autonas/space-dense';
+import { EvolutionStrategy } from '@autonas/strategy-evolution';
+import { MorphismBoStrategy, MorphismEstimator, MorphismSpace } from '@autonas/strategy-morphism-bo';
+import { RandomStrategy } from '@autonas/strategy-random';
+import { RlStrategy } from '@autonas/strategy-rl';
+import type { BackendRequest } from '@autonas/tfjs';
+import { compactDataset, type WorkerEstimatorOptions } from './worker-estimator.js';
+
+/** What a space plugin is made from: the data's sample shape, the head, and the user's options. */
+export interface SpaceContext {
+  readonly inputShape: readonly number[];
+  readonly head: HeadSpec;
+  readonly options?: object;
+}
+
+/** What a strategy plugin is made from. */
+export interface StrategyContext {
+  readonly seed: number;
+  /** The trial budget, when there is one (strategies size populations to it). */
+  readonly maxTrials?: number;
+  /** Try the space's known-good default network first. */
+  readonly startWithDefault: boolean;
+  readonly options?: object;
+}
+
+/** Training options shared by the estimators that train candidates (the low-fidelity rules). */
+export type TrainingOptions = LowFidelityOptions;
+
+/**
+ * A strategy plugin. Besides making the strategy, one that grows trained networks (network
+ * morphism) declares `parentWeights` and brings the space and the estimator it needs.
+ */
+export interface StrategyPlugin extends PluginEntry<StrategyContext, SearchStrategy> {
+  readonly kind: 'strategy';
+  /** The space its trials live in, built on the task's space. */
+  readonly space?: (base: SearchSpace) => SearchSpace;
+  /** The estimator its trials need (a child starts from its parent's weights). */
+  readonly estimator?: (data: SearchData, options: TrainingOptions) => PerformanceEstimator;
+}
+
+/** What an estimator plugin is made from: the search data (never the test set), the space, the training rules. */
+export interface EstimatorContext {
+  readonly data: SearchData;
+  readonly space: SearchSpace;
+  readonly training: TrainingOptions;
+  readonly seed: number;
+  readonly options?: object;
+}
+
+/** An estimator made for a search, with what a host needs to plan and place its trials. */
+export interface PreparedEstimator {
+  readonly estimator: PerformanceEstimator;
+  /** Samples each trial trains and is scored on, for the plan. */
+  readonly trialSamples: { readonly train: number; readonly validation: number };
+  /** Epochs each trial trains. */
+  readonly epochs: number;
+  /** Plain data from which a worker process builds the same estimator (plugins with the `workers` capability). */
+  readonly remote?: (backend: BackendRequest) => { readonly module: string; readonly export: string; readonly options: unknown; readonly bytes: number };
+  /** A one-shot supernet's plan figures. */
+  readonly supernet?: { readonly steps: number; readonly batchSize: number; readonly calibrationBatches: number; readonly validationSamples: number };
+  /** Releases what it holds (a supernet's weights). */
+  dispose?(): void;
+}
+
+/** An estimator plugin. */
+export type EstimatorPlugin = PluginEntry<EstimatorContext, PreparedEstimator> & { readonly kind: 'estimator' };
+
+/** A runner plugin: trials of a remote-capable estimator placed in worker processes. */
+export type RunnerPlugin = PluginEntry<{ readonly workers: number; readonly spec: { module: string; export: string; options: unknown } }, PerformanceEstimator & { start(): Promise<void>; close(): void }> & { readonly kind: 'runner' };
+
+const here = fileURLToPath(import.meta.url);
+const workerModule = path.join(path.dirname(here), here.endsWith('.ts') ? 'worker-estimator.ts' : 'worker-estimator.js');
+
+/**
+ * The built-in plugins, found by name: spaces `chain` and `dense`; strategies `random`,
+ * `evolution`, `rl`, `morphism-bo`; estimators `lowfi` and `oneshot`; the `workers` runner.
+ * Copy it with `clone()` to add plugins of your own.
+ *
+ * @example
+ * ```ts
+ * import { builtinPlugins } from 'autonas';
+ * console.log(builtinPlugins().names('strategy')); // ['random', 'evolution', 'rl', 'morphism-bo']
+ * ```
+ */
+export function builtinPlugins(): PluginRegistry {
+  const r = new PluginRegistry();
+  r.register<SpaceContext, SearchSpace>({
+    kind: 'space', name: 'chain', description: 'a chain of conv blocks for images',
+    create: ({ inputShape, head, options }) => new ChainSpace({ ...(options as Partial<ChainSpaceOptions>), inputShape: inputShape as [number, number, number], head }),
+  });
+  r.register<SpaceContext, SearchSpace>({
+    kind: 'space', name: 'dense', description: 'a chain of dense blocks for structured data',
+    create: ({ inputShape, head, options }) => new DenseSpace({ ...(options as Partial<DenseSpaceOptions>), inputUnits: inputShape.reduce((a, b) => a * b, 1), head }),
+  });
+  r.register<StrategyContext, SearchStrategy>({
+    kind: 'strategy', name: 'random', description: 'random search without repeats',
+    create: ({ seed, startWithDefault, options }) => new RandomStrategy({ seed, startWithDefault, ...options }),
+  });
+  r.register<StrategyContext, SearchStrategy>({
+    kind: 'strategy', name: 'evolution', description: 'regularized (aging) evolution',
+    create: ({ seed, startWithDefault, maxTrials, options }) => {
+      // A population sized to the budget: the paper's 100 would make a small search purely random.
+      const populationSize = Math.max(2, Math.min(20, Math.ceil((maxTrials ?? 30) / 3)));
+      return new EvolutionStrategy({ seed, startWithDefault, populationSize, sampleSize: Math.max(2, Math.ceil(populationSize / 4)), ...options });
+    },
+  });
+  r.register<StrategyContext, SearchStrategy>({
+    kind: 'strategy', name: 'rl', description: 'an LSTM controller trained by REINFORCE',
+    create: ({ seed, options }) => new RlStrategy({ seed, ...options }),
+  });
+  const morphism: StrategyPlugin = {
+    kind: 'strategy', name: 'morphism-bo', description: 'network morphism guided by Bayesian optimisation (Auto-Keras)',
+    capabilities: { parentWeights: true, reasons: { workers: "a child continues from its parent's weights, kept in this process" } },
+    create: ({ seed, options }) => new MorphismBoStrategy({ seed, ...options }),
+    space: (base) => new MorphismSpace(base),
+    estimator: (data, o) => {
+      for (const key of ['inputScale', 'patience'] as const) {
+        if (o[key] !== undefined) throw new ConfigurationError('MORPHISM_ESTIMATOR_OPTION', `estimator.${key} does not apply to the morphism-bo search: a child continues from its parent's trained weights at the same input size`);
+      }
+      const sets = lowFidelitySubsets(data, o);
+      return new MorphismEstimator(sets, { epochs: o.epochs, batchSize: o.batchSize, learningRate: o.learningRate });
+    },
+  };
+  r.register(morphism);
+  const lowfi: EstimatorPlugin = {
+    kind: 'estimator', name: 'lowfi', description: 'trains each candidate briefly on fixed subsets',
+    capabilities: { workers: true, folds: true, keepsModel: true },
+    create: ({ data, training }) => {
+      const sets = lowFidelitySubsets(data, training);
+      const { dataFraction: _f, maxSamples: _m, validationFraction: _v, subsetSeed: _s, ...rules } = training;
+      return {
+        estimator: new LowFidelityEstimator(sets, rules),
+        trialSamples: { train: sets.train.size, validation: sets.validation.size },
+        epochs: training.epochs ?? 1,
+        remote: (backend) => {
+          const options: WorkerEstimatorOptions = { train: compactDataset(sets.train), validation: compactDataset(sets.validation), options: rules, backend };
+          return { module: workerModule, export: 'lowFidelityWorkerEstimator', options, bytes: [sets.train, sets.validation].reduce((n, d) => n + d.x.byteLength + d.y.byteLength + (d.targets?.byteLength ?? 0), 0) };
+        },
+      };
+    },
+  };
+  r.register(lowfi);
+  const oneShot: EstimatorPlugin = {
+    kind: 'estimator', name: 'oneshot', description: 'scores candidates with a weight-sharing supernet trained once',
+    capabilities: {
+      trainsOwnNetworks: true, proxyScores: true,
+      reasons: { workers: 'one supernet lives in this process', folds: 'one supernet trains on one split', parentWeights: 'a morphism search trains every network it grows' },
+    },
+    create: ({ data, space, training, seed, options }) => {
+      const o = { seed, batchSize: training.batchSize, ...(options as OneShotOptions) };
+      const supernet = new OneShotEstimator(space, data, o);
+      return {
+        estimator: supernet,
+        trialSamples: { train: 0, validation: supernet.validation.size },
+        epochs: 0,
+        supernet: { steps: o.steps ?? 1000, batchSize: o.batchSize ?? 64, calibrationBatches: o.calibrationBatches ?? 4, validationSamples: supernet.validation.size },
+        dispose: () => supernet.dispose(),
+      };
+    },
+  };
+  r.register(oneShot);
+  const workers: RunnerPlugin = {
+    kind: 'runner', name: 'workers', description: 'trials at once in worker processes, one backend each',
+    create: ({ workers: n, spec }) => new WorkerPoolEstimator({ workers: n, estimator: spec }),
+  };
+  r.register(workers);
+  return r;
+}

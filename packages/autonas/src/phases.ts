@@ -1,0 +1,185 @@
+import {
+  AutonasError,
+  ConfigurationError,
+  EventBus,
+  InMemoryTrialStore,
+  LocalExecutionEngine,
+  architectureHash,
+  type Architecture,
+  type Disposable,
+  type Estimate,
+  type EstimateContext,
+  type EpochMetrics,
+  type PerformanceEstimator,
+  type SearchSpace,
+  type TrialRecord,
+  type TrialStore,
+} from '@autonas/core';
+import type { Dataset } from '@autonas/data';
+import { compileArchitecture, trainModel, type ModelArtifact } from '@autonas/tfjs';
+
+/** The phases of a job; each network trained in one is a trial of the engine, recorded in the phase's store. */
+export type Phase = 'baseline' | 'search' | 'check' | 'retrain';
+
+/** A space of exactly one architecture: the baseline's, which belongs to no search space. */
+export function singleArchitectureSpace(arch: Architecture): SearchSpace {
+  const hash = architectureHash(arch);
+  return {
+    name: arch.space ?? 'baseline',
+    decisions: () => [],
+    build: () => arch,
+    sample: () => arch,
+    mutate: () => {
+      throw new ConfigurationError('NOTHING_TO_MUTATE', 'the baseline space holds one architecture');
+    },
+    validate: (a) => (architectureHash(a) === hash ? { valid: true } : { valid: false, reasons: ['not the baseline architecture'] }),
+    defaultArchitecture: () => arch,
+  } as SearchSpace;
+}
+
+/** What {@link runPhaseTrial} gives back. */
+export interface PhaseOutcome {
+  readonly trial: TrialRecord;
+  /** The trained model, when this run trained it (not when a completed trial was found in the store). */
+  readonly artifact?: Disposable;
+  /** True when the store already held the trial completed (a resumed job). */
+  readonly reused: boolean;
+}
+
+/**
+ * Runs one network of a phase as a trial of the engine, in the phase's own store: a trial the
+ * store already holds completed is reused, one an earlier process left running is rerun (it
+ * continues the phase), else a new trial is submitted. The trial's artifact is handed to the
+ * caller instead of being kept or disposed by the engine.
+ */
+export async function runPhaseTrial(o: {
+  readonly store: TrialStore;
+  readonly space: SearchSpace;
+  readonly estimator: PerformanceEstimator;
+  readonly architecture: Architecture;
+  readonly seed: number;
+  readonly events: EventBus;
+  /** Reuse a completed trial found in the store (false when its model is gone). Default true. */
+  readonly reuse?: boolean;
+  readonly signal?: AbortSignal;
+}): Promise<PhaseOutcome> {
+  const earlier = o.store.trials();
+  const done = [...earlier].reverse().find((t) => t.status === 'completed');
+  if (done && o.reuse !== false) return { trial: done, reused: true };
+  let artifact: Disposable | undefined;
+  const capture: PerformanceEstimator = {
+    name: o.estimator.name,
+    async estimate(arch, ctx) {
+      const e = await o.estimator.estimate(arch, ctx);
+      artifact?.dispose();
+      artifact = e.artifact;
+      return { ...e, artifact: undefined };
+    },
+  };
+  const engine = new LocalExecutionEngine({ space: o.space, estimator: capture, store: o.store, events: o.events, maxTrials: earlier.length + 1, seed: o.seed, signal: o.signal });
+  try {
+    const running = earlier.find((t) => t.status === 'running');
+    const trial = running ? await engine.rerun(running) : await engine.submit(o.architecture);
+    if (trial.status !== 'completed') {
+      artifact?.dispose();
+      artifact = undefined;
+    }
+    return { trial, artifact, reused: false };
+  } finally {
+    engine.close();
+  }
+}
+
+/** An in-memory store per phase, for a job without an experiment directory. */
+export function memoryPhaseStores(): (phase: Phase) => TrialStore {
+  const stores = new Map<Phase, TrialStore>();
+  return (phase) => {
+    let s = stores.get(phase);
+    if (!s) stores.set(phase, (s = new InMemoryTrialStore()));
+    return s;
+  };
+}
+
+/** Options of {@link RetrainEstimator}. */
+export interface RetrainOptions {
+  readonly epochs: number;
+  readonly batchSize?: number;
+  readonly learningRate?: number;
+  /** Seconds the retraining may take: fewer epochs are run when the measured speed says they would not fit, and training stops at the limit. */
+  readonly timeLimit?: number;
+  /** Training samples per second measured for this architecture during the search (sizes the epochs to the time limit). */
+  readonly samplesPerSecond?: number;
+  readonly loss?: 'mse' | 'mae';
+  readonly log: (line: string) => void;
+}
+
+/**
+ * The final retraining as an estimator: the architecture trained from scratch on train +
+ * validation data with Adam and cosine decay, its epochs sized to `timeLimit`; the artifact is
+ * the model. Its score is the last epoch's training accuracy (classification) or negated loss.
+ */
+export class RetrainEstimator implements PerformanceEstimator {
+  readonly name = 'retrain';
+  constructor(readonly data: Dataset, readonly options: RetrainOptions) {}
+
+  async estimate(arch: Architecture, ctx: EstimateContext): Promise<Estimate> {
+    const o = this.options;
+    let epochs = o.epochs;
+    const sps = o.samplesPerSecond;
+    if (o.timeLimit !== undefined && sps && sps > 0) {
+      // Epochs that can start within the limit at the measured speed; the last one may be cut short.
+      const fits = Math.ceil((o.timeLimit * sps) / this.data.size);
+      if (fits < epochs) {
+        o.log(`retraining: ${epochs} epochs would take ~${Math.round((epochs * this.data.size) / sps)} s at the measured ${Math.round(sps)} samples/s; running at most ${fits} within ${o.timeLimit} s`);
+        epochs = Math.max(1, fits);
+      }
+    }
+    o.log(`retraining the best architecture from scratch on ${this.data.size} samples for ${epochs} epoch(s)`);
+    const model = compileArchitecture(arch, { seed: ctx.seed });
+    const limit = new AbortController();
+    const timer = o.timeLimit === undefined ? undefined : setTimeout(() => limit.abort(), o.timeLimit * 1000);
+    const onOuter = () => limit.abort();
+    ctx.signal.addEventListener('abort', onOuter, { once: true });
+    try {
+      const r = await trainModel(model, this.data, {
+        epochs,
+        batchSize: o.batchSize,
+        learningRate: o.learningRate,
+        loss: o.loss,
+        schedule: 'cosine',
+        seed: ctx.seed,
+        signal: limit.signal,
+        onEpoch: (m: EpochMetrics) => {
+          ctx.report(m);
+          const quality = m.accuracy !== undefined ? `accuracy ${(m.accuracy * 100).toFixed(2)}%` : `mae ${m.mae?.toFixed(4)}`;
+          o.log(`  retrain epoch ${m.epoch + 1}/${epochs}: loss ${m.loss!.toFixed(4)}, ${quality}`);
+        },
+      });
+      if (r.epochs === 0) throw new AutonasError('STOPPED_BEFORE_EPOCH', 'the retraining was stopped before its first epoch ended');
+      const last = r.history[r.history.length - 1]!;
+      const artifact: ModelArtifact = { model, dispose: () => model.dispose() };
+      return {
+        score: last.accuracy ?? -last.loss!,
+        metrics: {
+          trainLoss: last.loss!,
+          ...(last.accuracy !== undefined ? { trainAccuracy: last.accuracy } : { trainMae: last.mae! }),
+          epochs: r.epochs,
+          plannedEpochs: epochs,
+          samples: this.data.size,
+          samplesPerSecond: r.samplesPerSecond,
+          stoppedAtTimeLimit: r.aborted && !ctx.signal.aborted ? 1 : 0,
+        },
+        cost: { seconds: r.seconds, epochs: r.epochs, samples: r.epochs * this.data.size },
+        // Cut by its own time limit it is a whole (planned) retraining; cut from outside it is partial.
+        partial: ctx.signal.aborted,
+        artifact,
+      };
+    } catch (e) {
+      model.dispose();
+      throw e;
+    } finally {
+      if (timer) clearTimeout(timer);
+      ctx.signal.removeEventListener('abort', onOuter);
+    }
+  }
+}
