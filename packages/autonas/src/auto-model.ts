@@ -348,6 +348,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
         out.artifact?.dispose();
         if (out.trial.score === undefined) throw new ConfigurationError('CHECK_FAILED', `training the one-shot winner alone failed: ${out.trial.error ?? out.trial.status}`);
         oneShot = { score: best.score!, standalone: out.trial.score, standaloneSeconds: out.trial.seconds ?? 0, supernetSteps: best.metrics.supernetSteps ?? 0, trial: out.trial };
+        log(`one-shot ${fmtValue(objectiveValue(oneShot.score, p.objective), p.objective)} beside ${fmtValue(objectiveValue(oneShot.standalone, p.objective), p.objective)} trained alone (${oneShot.standaloneSeconds.toFixed(1)} s)`);
       }
       const bestScore = oneShot ? oneShot.standalone : best.score!;
       if (baseline) {
@@ -551,12 +552,14 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
       estimator = entry.create({ data: { train, validation }, space, training, seed, options: oneShot === true ? {} : oneShot });
       standalone = lowfi.create({ data: { train, validation }, space, training, seed });
     } else if (folds) {
-      const first = withTraining(folds[0]!);
-      estimator = { estimator: new KFoldEstimator(folds, (d) => withTraining(d).estimator), trialSamples: first.trialSamples, epochs: first.epochs };
-      standalone = withTraining({ train, validation });
+      const made = folds.map(withTraining);
+      let fold = 0;
+      estimator = { estimator: new KFoldEstimator(folds, () => made[fold++]!.estimator), trialSamples: made[0]!.trialSamples, epochs: made[0]!.epochs };
+      standalone = estimator;
     } else {
+      // What is trained alone (the baseline) is scored exactly like a candidate.
       estimator = withTraining({ train, validation });
-      standalone = parentWeights || typeof est === 'function' ? lowfi.create({ data: { train, validation }, space, training, seed }) : estimator;
+      standalone = estimator;
     }
     if (this.workerCount > 1) {
       const why = parentWeights ? strategy!.capabilities?.reasons?.workers

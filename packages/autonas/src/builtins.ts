@@ -126,7 +126,7 @@ export function builtinPlugins(): PluginRegistry {
   });
   const morphism: StrategyPlugin = {
     kind: 'strategy', name: 'morphism-bo', description: 'network morphism guided by Bayesian optimisation (Auto-Keras)',
-    capabilities: { parentWeights: true, reasons: { workers: "a child continues from its parent's weights, kept in this process" } },
+    capabilities: { parentWeights: true, reasons: { workers: "the morphism-bo search continues each child from its parent's weights, kept in this process" } },
     create: ({ seed, options }) => new MorphismBoStrategy({ seed, ...options }),
     space: (base) => new MorphismSpace(base),
     estimator: (data, o) => {

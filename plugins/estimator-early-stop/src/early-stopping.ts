@@ -8,6 +8,8 @@ import {
   type ExecutionEngine,
   type SubmitNext,
   type TrialRecord,
+  type Objective,
+  resolveObjective,
 } from '@autonas/core';
 import {
   HyperbandRule,
@@ -25,6 +27,11 @@ export interface EarlyStoppingOptions {
   readonly metric?: string;
   /** `max` when higher is better (default), `min` for a loss. */
   readonly mode?: 'max' | 'min';
+  /**
+   * The search's objective (`'val_loss'`, `{ name, direction }`, ...): sets `metric` and `mode`
+   * from it, so early stopping judges what the search optimises, in its direction.
+   */
+  readonly objective?: Objective;
   /** The resource an epoch's report stands for. Default: epochs done, `metrics.epoch + 1`. */
   readonly resource?: (metrics: EpochMetrics) => number;
 }
@@ -66,8 +73,12 @@ export class EarlyStopping implements EngineMiddleware {
       throw new ConfigurationError('BAD_EARLY_STOPPING', `mode must be 'max' or 'min', got ${JSON.stringify(options.mode)}`);
     }
     this.name = `early-stopping:${rule.name}`;
-    this.metric = options.metric ?? 'valAccuracy';
-    this.sign = options.mode === 'min' ? -1 : 1;
+    const objective = options.objective === undefined ? undefined : resolveObjective(options.objective);
+    if (objective && ((options.metric !== undefined && options.metric !== objective.metric) || (options.mode !== undefined && options.mode !== (objective.direction === 'minimize' ? 'min' : 'max')))) {
+      throw new ConfigurationError('BAD_EARLY_STOPPING', `objective ${objective.label} disagrees with metric ${options.metric} / mode ${options.mode}: give one or the other`);
+    }
+    this.metric = objective?.metric ?? options.metric ?? 'valAccuracy';
+    this.sign = (objective ? objective.direction === 'minimize' : options.mode === 'min') ? -1 : 1;
     this.resourceOf = options.resource ?? ((m) => m.epoch + 1);
   }
 
