@@ -27,6 +27,7 @@ import {
   type ResolvedObjective,
   type TrialRecord,
   type TrialStore as TrialStoreType,
+  betterTrial,
 } from '@autonas/core';
 import {
   SearchData,
@@ -117,6 +118,14 @@ export interface FitOptions<X = FeatureInput, Y = LabelInput> {
   /** Seconds the final retraining may take. Default: none. */
   readonly retrainTimeLimit?: number;
   readonly retrainLearningRate?: number;
+  /**
+   * Seconds for the whole job (baseline, search and retraining): after the baseline, the search
+   * gets what the measured training speed says the retraining will not need (at least 30% of
+   * what is left), and the retraining fills what remains, its learning-rate schedule ending with
+   * the budget. The job always returns the best model it has. Overrides `timeLimit` and
+   * `retrainTimeLimit` where they would exceed it.
+   */
+  readonly budget?: number;
   /** Default 64. */
   readonly batchSize?: number;
   /** Sample shape when `x` is a flat array, e.g. `[28, 28, 1]`. */
@@ -129,7 +138,12 @@ export interface FitOptions<X = FeatureInput, Y = LabelInput> {
 
 /** What {@link AutoModel.fit} returns. */
 export interface FitResult {
+  /** The network the final model is: the best search trial, or the baseline when no candidate beat it. */
   readonly best: TrialRecord;
+  /** Where {@link FitResult.best} comes from. */
+  readonly winner: 'search' | 'baseline';
+  /** True when the retraining's time could not match what the best trial trained, so the trial's own model was kept. */
+  readonly keptTrialModel: boolean;
   readonly trials: readonly TrialRecord[];
   readonly stoppedBy: ExperimentResult['stoppedBy'];
   readonly searchSeconds: number;
@@ -293,6 +307,8 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
   }
 
   private async run(x: X, y: Y, options: FitOptions<X, Y>, experiment: ExperimentDirectory | undefined): Promise<FitResult> {
+    const started = performance.now();
+    if (options.budget !== undefined && !(options.budget > 0)) throw new ConfigurationError('BAD_BUDGET', `budget must be positive seconds, got ${options.budget}`);
     const log = this.options.log ?? (() => {});
     const runtime = await initRuntime({ backend: this.options.backend, log });
     const seed = this.options.seed ?? 0;
@@ -329,15 +345,34 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
       }
 
       // Search: the strategy's trials, in this process or in worker processes.
-      const search = await this.search(p, options, phaseStore('search'), events('search'), objective, runtime, log);
-      const bestArtifact = search.bestArtifact as ModelArtifact | undefined;
-      if (!search.best) {
+      const left = () => (options.budget === undefined ? Infinity : options.budget - (performance.now() - started) / 1000);
+      let searchLimit = p.timeLimit;
+      if (options.budget !== undefined) {
+        const sps = baseline?.trial.metrics.samplesPerSecond;
+        const full = p.folds ? p.data.size : p.train.size + p.validation.size;
+        const retrainNeed = sps ? ((options.retrainEpochs ?? Math.max(2, p.epochs)) * full) / sps : left() / 2;
+        searchLimit = Math.min(p.timeLimit ?? Infinity, Math.max(0.3 * left(), left() - retrainNeed));
+        if (!(searchLimit > 1)) throw new ConfigurationError('BUDGET_TOO_SMALL', `the budget of ${options.budget} s leaves ${Math.round(left())} s after the baseline: too little to search`);
+        log(`budget: ${Math.round(searchLimit)} s for the search, the remaining ~${Math.round(left() - searchLimit)} s for the retraining${sps ? ` (${Math.round(retrainNeed)} s wanted at the baseline's ${Math.round(sps)} samples/s)` : ''}`);
+      }
+      const search = await this.search(p, { ...p, timeLimit: searchLimit }, phaseStore('search'), events('search'), objective, runtime, log);
+      let bestArtifact = search.bestArtifact as ModelArtifact | undefined;
+      let best = search.best;
+      let winnerSpace = p.space;
+      // The baseline is a candidate too when it was scored like the candidates: it wins when no candidate beat it.
+      if (baseline && !p.estimator.supernet && (!best || betterTrial(best, baseline.trial) === baseline.trial) && baseline.trial !== best) {
+        log(best ? `the baseline scored best: it is the network retrained` : `no search trial produced a score (${search.stoppedBy}): the baseline is the network retrained`);
+        bestArtifact?.dispose();
+        bestArtifact = undefined;
+        best = baseline.trial;
+        winnerSpace = singleArchitectureSpace(baseline.architecture);
+      }
+      if (!best) {
         bestArtifact?.dispose();
         const reasons = search.trials.map((t) => `trial ${t.id}: ${t.status}${t.error ? ` (${t.error})` : ''}`).join('; ');
         throw new ConfigurationError('NO_TRIAL_SUCCEEDED', `no trial produced a score (${search.stoppedBy}); ${reasons || 'no trial ran'}`);
       }
-      const best = search.best;
-      log(`best: trial ${best.id + 1}, ${summarize(best.architecture)}, ${p.objective.label} ${fmtValue(objectiveValue(best.score!, p.objective), p.objective)}`);
+      log(`best: ${best === baseline?.trial ? 'the baseline' : `trial ${best.id + 1}`}, ${summarize(best.architecture)}, ${p.objective.label} ${fmtValue(objectiveValue(best.score!, p.objective), p.objective)}`);
 
       // Check: a proxy score (one-shot) is checked by training the winner alone.
       let oneShot: FitResult['oneShot'];
@@ -361,27 +396,38 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
       this.model = undefined;
       let retrain: FitResult['retrain'];
       let reloaded = false;
+      let keptTrialModel = false;
       const location = experiment ? path.join(this.options.directory!, 'model') : undefined;
       if (options.retrain === false) {
         if (options.folds !== undefined) throw new ConfigurationError('RETRAIN_NEEDED', 'with folds, candidates keep no model: retrain must stay on');
         if (!bestArtifact) throw new ConfigurationError('NO_MODEL', 'the best trial kept no trained model; use retrain: true');
         this.model = bestArtifact.model;
       } else {
-        bestArtifact?.dispose();
         const full = p.folds ? p.data : concat(p.train, p.validation);
         const training = this.trainingOptions(options, p);
+        // With a budget the retraining fills what is left (a few seconds kept for evaluating and saving).
+        const limit = Math.min(options.retrainTimeLimit ?? Infinity, options.budget === undefined ? Infinity : Math.max(1, left() - 5));
+        const retrainLimit = Number.isFinite(limit) ? limit : undefined;
+        // A retraining that cannot see as many samples as the trial did would end worse than the trial's own model: keep that one.
+        const sps = best.metrics.samplesPerSecond;
+        const trialSamples = (best.metrics.epochs ?? 1) * (best.metrics.trainSamples ?? 0);
+        const keepTrial = bestArtifact !== undefined && retrainLimit !== undefined && sps !== undefined && retrainLimit * sps < trialSamples;
         const estimator = new RetrainEstimator(full, {
-          epochs: options.retrainEpochs ?? p.epochs,
+          epochs: options.retrainEpochs ?? (options.budget === undefined ? p.epochs : 1000),
           batchSize: options.batchSize,
           learningRate: options.retrainLearningRate ?? training.learningRate,
-          timeLimit: options.retrainTimeLimit,
-          samplesPerSecond: best.metrics.samplesPerSecond,
+          timeLimit: retrainLimit,
           loss: this.task.loss,
           log,
         });
         const saved = location !== undefined && fs.existsSync(path.join(location, 'model.json'));
-        const out = await runPhaseTrial({ store: phaseStore('retrain'), space: p.space, estimator, architecture: best.architecture, seed, events: events('retrain'), reuse: saved });
-        if (out.reused) {
+        const out = keepTrial
+          ? undefined
+          : (bestArtifact?.dispose(), await runPhaseTrial({ store: phaseStore('retrain'), space: winnerSpace, estimator, architecture: best.architecture, seed, events: events('retrain'), reuse: saved }));
+        if (!out) {
+          log(`retraining: ${Math.round(retrainLimit!)} s at ${Math.round(sps!)} samples/s cannot match the ${trialSamples} samples the best trial trained on; keeping the trial's own model (validation ${p.objective.label} ${fmtValue(objectiveValue(best.score!, p.objective), p.objective)}, on data the search held out)`);
+          this.model = bestArtifact!.model;
+        } else if (out.reused) {
           log(`retraining: done in an earlier run; loading the model saved in ${location}`);
           this.model = await loadModel(location!);
           reloaded = true;
@@ -391,8 +437,10 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
           out.artifact?.dispose();
           throw new ConfigurationError('RETRAIN_FAILED', `the retraining ${out.trial.status}: ${out.trial.error ?? 'no model'}`);
         }
-        const t = out.trial;
-        retrain = { trial: t, epochs: t.metrics.epochs ?? t.epochs.length, seconds: t.seconds ?? 0, samples: full.size, history: t.epochs, stoppedAtTimeLimit: t.metrics.stoppedAtTimeLimit === 1 };
+        if (out) {
+          const t = out.trial;
+          retrain = { trial: t, epochs: t.metrics.epochs ?? t.epochs.length, seconds: t.seconds ?? 0, samples: full.size, history: t.epochs, stoppedAtTimeLimit: t.metrics.stoppedAtTimeLimit === 1 };
+        } else keptTrialModel = true;
       }
       this.encoder = p.encoder as InputEncoder<X>;
       this.head = p.head;
@@ -402,7 +450,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
         experiment.store.saveBestModel({ location, trialId: best.id });
       }
       this.result = {
-        best, trials: search.trials, stoppedBy: search.stoppedBy, searchSeconds: search.seconds, objective: p.objective, bestValue: objectiveValue(best.score!, p.objective), retrain, runtime,
+        best, winner: best === baseline?.trial ? 'baseline' : 'search', keptTrialModel, trials: search.trials, stoppedBy: search.stoppedBy, searchSeconds: search.seconds, objective: p.objective, bestValue: objectiveValue(best.score!, p.objective), retrain, runtime,
         ...(baseline ? { baseline } : {}),
         ...(oneShot ? { oneShot } : {}),
       };
@@ -415,7 +463,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
   /** Runs the search phase: the strategy's trials through the engine (and the workers runner when asked). */
   private async search(
     p: Prepared,
-    options: FitOptions<X, Y>,
+    budget: { readonly timeLimit?: number },
     store: TrialStoreType,
     events: EventBus,
     objective: (e: PerformanceEstimator) => PerformanceEstimator,
@@ -445,7 +493,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
           seed, maxTrials: p.maxTrials, startWithDefault: this.options.startWithDefault ?? true, options: undefined,
         });
     const container = createContainer(
-      { maxTrials: p.maxTrials ?? (p.timeLimit === undefined ? 10 : undefined), timeLimit: p.timeLimit, seed },
+      { maxTrials: p.maxTrials ?? (budget.timeLimit === undefined ? 10 : undefined), timeLimit: budget.timeLimit, seed },
       new ContainerModule(({ bind }) => {
         bind<SearchSpace>(SearchSpace).toConstantValue(p.space);
         bind<SearchData>(SearchData).toConstantValue({ train: p.train, validation: p.validation });

@@ -105,18 +105,16 @@ export interface RetrainOptions {
   readonly epochs: number;
   readonly batchSize?: number;
   readonly learningRate?: number;
-  /** Seconds the retraining may take: fewer epochs are run when the measured speed says they would not fit, and training stops at the limit. */
+  /** Seconds the retraining may take: the cosine schedule ends with them and training stops there. */
   readonly timeLimit?: number;
-  /** Training samples per second measured for this architecture during the search (sizes the epochs to the time limit). */
-  readonly samplesPerSecond?: number;
   readonly loss?: 'mse' | 'mae';
   readonly log: (line: string) => void;
 }
 
 /**
  * The final retraining as an estimator: the architecture trained from scratch on train +
- * validation data with Adam and cosine decay, its epochs sized to `timeLimit`; the artifact is
- * the model. Its score is the last epoch's training accuracy (classification) or negated loss.
+ * validation data with Adam and cosine decay, at most `epochs` and at most `timeLimit` seconds,
+ * the schedule ending with whichever comes first (measured as it goes); the artifact is the model. Its score is the last epoch's training accuracy (classification) or negated loss.
  */
 export class RetrainEstimator implements PerformanceEstimator {
   readonly name = 'retrain';
@@ -124,22 +122,9 @@ export class RetrainEstimator implements PerformanceEstimator {
 
   async estimate(arch: Architecture, ctx: EstimateContext): Promise<Estimate> {
     const o = this.options;
-    let epochs = o.epochs;
-    const sps = o.samplesPerSecond;
-    if (o.timeLimit !== undefined && sps && sps > 0) {
-      // Epochs that can start within the limit at the measured speed; the last one may be cut short.
-      const fits = Math.ceil((o.timeLimit * sps) / this.data.size);
-      if (fits < epochs) {
-        o.log(`retraining: ${epochs} epochs would take ~${Math.round((epochs * this.data.size) / sps)} s at the measured ${Math.round(sps)} samples/s; running at most ${fits} within ${o.timeLimit} s`);
-        epochs = Math.max(1, fits);
-      }
-    }
-    o.log(`retraining the best architecture from scratch on ${this.data.size} samples for ${epochs} epoch(s)`);
+    const epochs = o.epochs;
+    o.log(`retraining the best architecture from scratch on ${this.data.size} samples for ${o.timeLimit === undefined ? '' : 'up to '}${epochs} epoch(s)${o.timeLimit === undefined ? '' : ` within ${Math.round(o.timeLimit)} s (the learning rate's cosine ends with the time, at whatever speed the machine runs)`}`);
     const model = compileArchitecture(arch, { seed: ctx.seed });
-    const limit = new AbortController();
-    const timer = o.timeLimit === undefined ? undefined : setTimeout(() => limit.abort(), o.timeLimit * 1000);
-    const onOuter = () => limit.abort();
-    ctx.signal.addEventListener('abort', onOuter, { once: true });
     try {
       const r = await trainModel(model, this.data, {
         epochs,
@@ -147,12 +132,13 @@ export class RetrainEstimator implements PerformanceEstimator {
         learningRate: o.learningRate,
         loss: o.loss,
         schedule: 'cosine',
+        ...(o.timeLimit === undefined ? {} : { timeBudget: o.timeLimit }),
         seed: ctx.seed,
-        signal: limit.signal,
+        signal: ctx.signal,
         onEpoch: (m: EpochMetrics) => {
           ctx.report(m);
           const quality = m.accuracy !== undefined ? `accuracy ${(m.accuracy * 100).toFixed(2)}%` : `mae ${m.mae?.toFixed(4)}`;
-          o.log(`  retrain epoch ${m.epoch + 1}/${epochs}: loss ${m.loss!.toFixed(4)}, ${quality}`);
+          o.log(`  retrain epoch ${m.epoch + 1}/${epochs}: loss ${m.loss!.toFixed(4)}, ${quality}${m.partial ? ' (cut at the time limit)' : ''}`);
         },
       });
       if (r.epochs === 0) throw new AutonasError('STOPPED_BEFORE_EPOCH', 'the retraining was stopped before its first epoch ended');
@@ -167,19 +153,16 @@ export class RetrainEstimator implements PerformanceEstimator {
           plannedEpochs: epochs,
           samples: this.data.size,
           samplesPerSecond: r.samplesPerSecond,
-          stoppedAtTimeLimit: r.aborted && !ctx.signal.aborted ? 1 : 0,
+          stoppedAtTimeLimit: r.timedOut ? 1 : 0,
         },
         cost: { seconds: r.seconds, epochs: r.epochs, samples: r.epochs * this.data.size },
-        // Cut by its own time limit it is a whole (planned) retraining; cut from outside it is partial.
-        partial: ctx.signal.aborted,
+        // Ended by its own time budget it is a whole (planned) retraining; cut from outside it is partial.
+        partial: r.aborted,
         artifact,
       };
     } catch (e) {
       model.dispose();
       throw e;
-    } finally {
-      if (timer) clearTimeout(timer);
-      ctx.signal.removeEventListener('abort', onOuter);
     }
   }
 }

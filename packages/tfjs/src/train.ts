@@ -28,6 +28,13 @@ export interface TrainOptions {
   readonly signal?: AbortSignal;
   /** Called after each epoch. */
   readonly onEpoch?: (metrics: EpochMetrics) => void;
+  /**
+   * Seconds of training time: with `schedule: 'cosine'` the learning rate follows the larger of
+   * the step fraction and the time fraction, so the schedule ends when the time does, however fast
+   * or slow the machine runs; training stops at the first batch past it (`timedOut` in the
+   * result). Default: none.
+   */
+  readonly timeBudget?: number;
   /** Loss of a regression dataset (one with `targets`): mean squared or mean absolute error. Default `mse`. */
   readonly loss?: 'mse' | 'mae';
   /**
@@ -48,6 +55,8 @@ export interface TrainResult {
   readonly epochs: number;
   /** True when training ended early because `signal` aborted. */
   readonly aborted: boolean;
+  /** True when training ended at `timeBudget`. */
+  readonly timedOut?: boolean;
   readonly seconds: number;
   /** Training samples processed per second of training steps (validation time excluded). */
   readonly samplesPerSecond: number;
@@ -206,6 +215,7 @@ export async function trainModel(model: tfl.LayersModel, train: Dataset, options
   let bestAccuracy = -Infinity;
   let sinceBest = 0;
   let aborted = false;
+  let timedOut = false;
   let samples = 0;
   const t0 = performance.now();
   let lastYield = t0;
@@ -225,10 +235,16 @@ export async function trainModel(model: tfl.LayersModel, train: Dataset, options
           aborted = true;
           break;
         }
+        if (options.timeBudget !== undefined && (performance.now() - t0) / 1000 >= options.timeBudget) {
+          timedOut = true;
+          aborted = true;
+          break;
+        }
         const to = Math.min(train.size, from + batchSize);
         const tBatch = performance.now();
         const { x, y } = batchTensors(train, order, from, to);
-        const lr = options.schedule === 'cosine' ? (baseLr * (1 + Math.cos((Math.PI * step) / totalSteps))) / 2 : baseLr;
+        const progress = Math.min(1, Math.max(step / totalSteps, options.timeBudget ? (performance.now() - t0) / 1000 / options.timeBudget : 0));
+        const lr = options.schedule === 'cosine' ? (baseLr * (1 + Math.cos(Math.PI * progress))) / 2 : baseLr;
         (optimizer as unknown as { learningRate: number }).learningRate = lr;
         step++;
         let hits: tf.Tensor | undefined;
@@ -294,7 +310,8 @@ export async function trainModel(model: tfl.LayersModel, train: Dataset, options
   return {
     history,
     epochs: history.length,
-    aborted,
+    aborted: aborted && !timedOut,
+    ...(timedOut ? { timedOut } : {}),
     seconds,
     samplesPerSecond: samples / Math.max(trainMs / 1000, 1e-9),
     bestValAccuracy: options.validation && !regression && Number.isFinite(best.acc) ? (monitor.metric === 'valAccuracy' ? best.metrics!.valAccuracy : bestAccuracy) : undefined,

@@ -9,7 +9,7 @@ import {
   type EstimateContext,
 } from '@autonas/core';
 import { SearchData, subset, withFeatures, type Dataset } from '@autonas/data';
-import { compileArchitecture, ensureRuntime, tf, trainableParams, trainModel, type ModelArtifact } from '@autonas/tfjs';
+import { compileArchitecture, ensureRuntime, evaluateModel, tf, trainableParams, trainModel, type ModelArtifact } from '@autonas/tfjs';
 
 /** Options of {@link LowFidelityEstimator}. */
 export interface LowFidelityOptions {
@@ -175,12 +175,18 @@ export class LowFidelityEstimator implements PerformanceEstimator {
         signal: ctx.signal,
         onEpoch: (m) => ctx.report(m),
       });
-      if (result.epochs === 0 || result.best === undefined) {
-        throw new AutonasError('STOPPED_BEFORE_EPOCH', 'the trial was stopped before its first epoch ended');
-      }
+      if (result.epochs === 0) throw new AutonasError('STOPPED_BEFORE_EPOCH', 'the trial was stopped before it trained a batch');
       const last = result.history[result.history.length - 1]!;
-      const best = result.best;
       const regression = train.targets !== undefined;
+      let best = result.best;
+      let partialEpoch = 0;
+      if (best === undefined) {
+        // Stopped during its first epoch: score what it learned so far, marked partial, so a time limit never wastes a trial whole.
+        const v = await evaluateModel(model, validation, 256, { loss: this.options.loss });
+        best = { epoch: 0, valLoss: v.loss, ...(regression ? { valMse: v.mse!, valMae: v.mae! } : { valAccuracy: v.accuracy }) };
+        partialEpoch = 1;
+      }
+      const bestValAccuracy = regression ? undefined : (result.bestValAccuracy ?? best.valAccuracy!);
       const artifact: ModelArtifact | undefined = scaled ? undefined : { model, dispose: () => model.dispose() };
       const params = trainableParams(model);
       if (scaled) {
@@ -189,11 +195,12 @@ export class LowFidelityEstimator implements PerformanceEstimator {
       }
       return {
         // Higher is better: validation accuracy, or the negated validation loss of a regression.
-        score: regression ? -best.valLoss! : result.bestValAccuracy!,
+        score: regression ? -best.valLoss! : bestValAccuracy!,
         metrics: {
           ...(regression
             ? { valLoss: best.valLoss!, valMse: best.valMse!, valMae: best.valMae!, trainMae: last.mae ?? NaN }
-            : { valAccuracy: result.bestValAccuracy!, valLoss: best.valLoss ?? last.valLoss ?? NaN, trainAccuracy: last.accuracy ?? NaN }),
+            : { valAccuracy: bestValAccuracy!, valLoss: best.valLoss ?? last.valLoss ?? NaN, trainAccuracy: last.accuracy ?? NaN }),
+          ...(partialEpoch ? { partialEpoch } : {}),
           trainLoss: last.loss ?? NaN,
           params,
           epochs: result.epochs,
