@@ -70,7 +70,7 @@ describe('autonas CLI', () => {
     expect(text).toMatch(/baseline: plain ResNet-style network, 19,706 params, validation accuracy \d+\.\d\d%: the search (beat it by|did NOT beat it)/);
     const files = await fs.readdir(dir);
     // The model, the report, and the experiment (trial store, the classifier's copy of the model, the flags) for --resume.
-    expect(files.sort()).toEqual(['experiment.sqlite', 'model', 'model.json', 'report.json', 'search-flags.json', 'weights.bin']);
+    expect(files.sort()).toEqual(['autonas.json', 'experiment.sqlite', 'model', 'model.json', 'report.json', 'search-flags.json', 'weights.bin']);
     const report = JSON.parse(await fs.readFile(path.join(dir, 'report.json'), 'utf8'));
     expect(report.trials).toHaveLength(2);
     expect(report.backend).toBe('wasm');
@@ -84,6 +84,32 @@ describe('autonas CLI', () => {
     const pids = new Set(report.trials.map((t: { metrics: { workerPid: number } }) => t.metrics.workerPid));
     expect(pids.size).toBe(2);
     expect(pids.has(process.pid)).toBe(false);
+  }, 300_000);
+
+  it('--plugin loads a third-party strategy chosen by --strategy NAME, and --budget bounds the whole job', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'autonas-plugin-'));
+    const fixture = path.resolve(import.meta.dirname, '../test-fixtures/mutants-strategy.mjs');
+    const c = capture();
+    const code = await runCli(
+      ['search', '--plugin', fixture, '--strategy', 'mutants', '--budget', '50s', '--max-trials', '3', '--workers', '1', '--train-size', '1500', '--trial-samples', '400', '--backend', 'wasm', '--out', dir],
+      c.io,
+    );
+    const text = c.out.join('\n');
+    expect(c.err).toEqual([]);
+    expect(code).toBe(0);
+    expect(text).toMatch(/budget: at most 3 trials, 50 s for the whole job; .* strategy mutants/);
+    expect(text).toMatch(/budget: \d+ s for the search, the remaining ~\d+ s for the retraining/);
+    const report = JSON.parse(await fs.readFile(path.join(dir, 'report.json'), 'utf8'));
+    expect(report.strategy).toBe('mutants');
+    // The first trial is the space's known-good network; the others are its mutants.
+    expect(report.trials[0].summary).toMatch(/conv2d\(32,3\)/);
+    expect(report.test.accuracy).toBeGreaterThan(0.5);
+    const bad = capture();
+    expect(await runCli(['search', '--plugin', path.join(dir, 'missing.mjs')], bad.io)).toBe(1);
+    expect(bad.err.join('')).toMatch(/--plugin .*missing\.mjs: cannot load it.*\[BAD_PLUGIN\]/);
+    const late = capture();
+    expect(await runCli(['search', '--budget', 'soon'], late.io)).toBe(1);
+    expect(late.err.join('')).toMatch(/--budget must be a duration/);
   }, 300_000);
 
   it('--one-shot scores trials on a supernet and reports the one-shot score beside the winner trained alone and retrained', async () => {

@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import fs from 'node:fs/promises';
-import { AutonasError, ImageClassifier, builtinPlugins, loadMnist, summarize, type TrialRecord } from 'autonas';
+import { AutonasError, ImageClassifier, builtinPlugins, loadMnist, summarize, type PluginEntry, type PluginRegistry, type TrialRecord } from 'autonas';
 
 const STRATEGY_NAMES = builtinPlugins().names('strategy');
 import { loadSearchFlags, saveSearchFlags } from './resume.js';
@@ -45,7 +46,14 @@ accuracy on the held-out test set and saves it.
 
   --dataset NAME          dataset (mnist)                                   [${SEARCH_DEFAULTS.dataset}]
   --max-trials N          most candidate architectures                      [${SEARCH_DEFAULTS.maxTrials}]
+  --budget T              seconds (or 90s, 10m, 1h) for the whole job: the search gets a share
+                          from the measured speed, the retraining fills the rest and its
+                          learning-rate schedule ends with it; the best model so far is
+                          always returned (--time-limit and --retrain-time-limit then only cap)
   --time-limit S          seconds for the search (retraining not counted)   [${SEARCH_DEFAULTS.timeLimit}; ${SEARCH_DEFAULTS.morphismTimeLimit} for morphism-bo]
+  --objective NAME        what is optimised: val_accuracy, val_loss          [val_accuracy]
+  --plugin MODULE         load plugins from MODULE (its default export: a plugin entry or a
+                          list of them, e.g. a strategy then chosen by --strategy NAME)
   --strategy NAME         search strategy: ${STRATEGY_NAMES.join(', ')}, darts [${SEARCH_DEFAULTS.strategy}]
                           morphism-bo: Auto-Keras's search; trains the known-good network, then
                           grows trained networks by function-preserving morphisms (a child
@@ -97,6 +105,31 @@ const numArg = (name: string, v: string | undefined, d: number): number => {
   return n;
 };
 
+/** Seconds from `600`, `90s`, `10m` or `1h`. */
+const durationArg = (name: string, v: string): number => {
+  const m = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(v.trim());
+  const n = m ? Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1) : NaN;
+  if (!(n > 0)) throw new AutonasError('BAD_ARGUMENT', `--${name} must be a duration such as 600, 90s, 10m or 1h, got "${v}"`);
+  return n;
+};
+
+/** The built-in plugins plus those of each `--plugin` module (its default export: an entry or a list of entries). */
+async function loadPlugins(modules: readonly string[]): Promise<PluginRegistry> {
+  const registry = builtinPlugins().clone();
+  for (const m of modules) {
+    let mod: { default?: unknown };
+    try {
+      mod = await import(m.startsWith('.') || path.isAbsolute(m) ? pathToFileURL(path.resolve(m)).href : m);
+    } catch (e) {
+      throw new AutonasError('BAD_PLUGIN', `--plugin ${m}: cannot load it: ${(e as Error).message}`);
+    }
+    const entries = Array.isArray(mod.default) ? mod.default : [mod.default];
+    if (entries.length === 0 || entries.some((e) => typeof e !== 'object' || e === null)) throw new AutonasError('BAD_PLUGIN', `--plugin ${m}: its default export must be a plugin entry ({ kind, name, create }) or a list of them`);
+    for (const e of entries) registry.register(e as PluginEntry);
+  }
+  return registry;
+}
+
 const pct = (x: number | undefined) => (x === undefined ? '   n/a' : `${(x * 100).toFixed(2)}%`);
 
 function trialLine(t: TrialRecord): string {
@@ -135,6 +168,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
         backend: { type: 'string' }, resume: { type: 'string' }, help: { type: 'boolean', short: 'h' },
         folds: { type: 'string' }, 'no-baseline': { type: 'boolean' }, plan: { type: 'boolean' },
         'one-shot': { type: 'boolean' }, 'supernet-steps': { type: 'string' }, workers: { type: 'string' },
+        budget: { type: 'string' }, objective: { type: 'string' }, plugin: { type: 'string', multiple: true },
       },
       strict: true,
     });
@@ -147,20 +181,26 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     if (resume) Object.assign(values, { ...(await loadSearchFlags(resume)), ...values, out: resume });
     const dataset = values.dataset ?? SEARCH_DEFAULTS.dataset;
     if (dataset !== 'mnist') throw new AutonasError('BAD_ARGUMENT', `--dataset "${dataset}" is not available; datasets: mnist`);
+    const plugins = await loadPlugins(values.plugin ?? []);
     const strategy = values.strategy ?? SEARCH_DEFAULTS.strategy;
-    if (!STRATEGY_NAMES.includes(strategy) && strategy !== 'darts') throw new AutonasError('BAD_ARGUMENT', `--strategy "${strategy}" is not available; strategies: ${STRATEGY_NAMES.join(', ')}, darts`);
+    if (!plugins.has('strategy', strategy) && strategy !== 'darts') throw new AutonasError('BAD_ARGUMENT', `--strategy "${strategy}" is not available; strategies: ${plugins.names('strategy').join(', ')}, darts`);
+    const budget = values.budget === undefined ? undefined : durationArg('budget', values.budget);
+    const objective = values.objective as 'val_accuracy' | 'val_loss' | undefined;
+    if (objective !== undefined && objective !== 'val_accuracy' && objective !== 'val_loss') throw new AutonasError('BAD_ARGUMENT', `--objective must be val_accuracy or val_loss, got "${objective}"`);
     const folds = values.folds === undefined ? undefined : intArg('folds', values.folds, 0, 2);
     const baseline = values['no-baseline'] !== true;
     const backend = values.backend as 'tensorflow' | 'wasm' | 'cpu' | undefined;
     if (backend !== undefined && !['tensorflow', 'wasm', 'cpu'].includes(backend)) throw new AutonasError('BAD_ARGUMENT', `--backend must be tensorflow, wasm or cpu, got "${backend}"`);
     const maxTrials = intArg('max-trials', values['max-trials'], SEARCH_DEFAULTS.maxTrials);
-    const timeLimit = numArg('time-limit', values['time-limit'], strategy === 'morphism-bo' ? SEARCH_DEFAULTS.morphismTimeLimit : SEARCH_DEFAULTS.timeLimit);
+    // With a budget the search's time comes from it: --time-limit only caps.
+    const timeLimit = budget !== undefined && values['time-limit'] === undefined ? undefined : numArg('time-limit', values['time-limit'], strategy === 'morphism-bo' ? SEARCH_DEFAULTS.morphismTimeLimit : SEARCH_DEFAULTS.timeLimit);
     const seed = intArg('seed', values.seed, SEARCH_DEFAULTS.seed, 0);
     const epochs = intArg('epochs', values.epochs, SEARCH_DEFAULTS.epochs);
     const trialSamples = intArg('trial-samples', values['trial-samples'], SEARCH_DEFAULTS.trialSamples);
     const trialValidation = intArg('trial-validation', values['trial-validation'], SEARCH_DEFAULTS.trialValidation);
     const retrainEpochs = intArg('retrain-epochs', values['retrain-epochs'], SEARCH_DEFAULTS.retrainEpochs);
-    const retrainTimeLimit = numArg('retrain-time-limit', values['retrain-time-limit'], SEARCH_DEFAULTS.retrainTimeLimit);
+    const retrainTimeLimit = budget !== undefined && values['retrain-time-limit'] === undefined ? undefined : numArg('retrain-time-limit', values['retrain-time-limit'], SEARCH_DEFAULTS.retrainTimeLimit);
+    const retrainEpochsGiven = values['retrain-epochs'] !== undefined;
     const retrainLearningRate = numArg('retrain-lr', values['retrain-lr'], SEARCH_DEFAULTS.retrainLearningRate);
     const trainSize = intArg('train-size', values['train-size'], 60000);
     const oneShot = values['one-shot'] === true;
@@ -187,16 +227,16 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     const { train, test } = await loadMnist({ trainSize: Math.min(trainSize, 60000) });
     io.out(`autonas search: MNIST ${train.size} training images (${Math.round(train.size * 0.2)} held out for validation), ${test.size} test images never seen by the search`);
     const clf = new ImageClassifier({
-      maxTrials, timeLimit, seed, backend, workers, strategy, ...(values.plan ? {} : { directory: out, overwrite: !resume }),
+      maxTrials, timeLimit, seed, backend, workers, strategy, plugins, objective, ...(values.plan ? {} : { directory: out, overwrite: !resume }),
       estimator: {
         epochs, maxSamples: trialSamples, validationFraction: Math.min(1, trialValidation / Math.round(train.size * 0.2)),
         ...(oneShot ? { oneShot: { steps: supernetSteps, validationSamples: trialValidation } } : {}),
       },
       log: (l) => io.out(l),
     });
-    io.out(`budget: at most ${maxTrials} trials or ${timeLimit} s; each trial trains ${epochs} epoch(s) on ${Math.min(trialSamples, train.size - Math.round(train.size * 0.2))} images and is scored on ${Math.min(trialValidation, Math.round(train.size * 0.2))}; strategy ${strategy}, seed ${seed}${clf.workerCount > 1 ? `; ${clf.workerCount} worker processes${workers === 'auto' ? ' (one per core)' : ''}` : ''}`);
+    io.out(`budget: at most ${maxTrials} trials${timeLimit === undefined ? '' : ` or ${timeLimit} s`}${budget === undefined ? '' : `, ${budget} s for the whole job`}; each trial trains ${epochs} epoch(s) on ${Math.min(trialSamples, train.size - Math.round(train.size * 0.2))} images and is scored on ${Math.min(trialValidation, Math.round(train.size * 0.2))}; strategy ${strategy}, seed ${seed}${clf.workerCount > 1 ? `; ${clf.workerCount} worker processes${workers === 'auto' ? ' (one per core)' : ''}` : ''}`);
     try {
-      const fitOptions = { sampleShape: train.sampleShape, epochs, retrainEpochs, retrainTimeLimit, retrainLearningRate, folds, baseline };
+      const fitOptions = { sampleShape: train.sampleShape, epochs, retrainEpochs: budget !== undefined && !retrainEpochsGiven ? undefined : retrainEpochs, retrainTimeLimit, retrainLearningRate, folds, baseline, budget };
       const plan = await clf.plan(train.x, train.y, fitOptions);
       io.out(`plan (from a timed probe; candidates differ in size):\n  ${plan.lines.join('\n  ')}`);
       if (values.plan) return 0;
