@@ -62,6 +62,11 @@ export interface PlanInput {
   readonly workers?: number;
   /** Bytes of the trial subsets each worker receives. */
   readonly workerDataBytes?: number;
+  /**
+   * Seconds for the whole job: after the baseline the search gets what the retraining will not
+   * need (at least 30% of what is left) and the retraining the rest, as `fit` divides it.
+   */
+  readonly budget?: number;
 }
 
 /**
@@ -105,12 +110,19 @@ export async function planSearch(input: PlanInput): Promise<SearchPlan> {
   const supernetSeconds = os ? (os.steps * os.batchSize) / trainSps : 0;
   const byTrials = input.maxTrials === undefined ? Infinity : input.maxTrials;
   const workers = Math.max(1, input.workers ?? 1);
-  const byTime = input.timeLimit === undefined ? Infinity : Math.ceil(Math.max(0, input.timeLimit - supernetSeconds) / secondsPerTrial) * workers;
+  const baselineSeconds = input.baseline ? trainedTrialSeconds : 0;
+  const retrainWanted = (Math.max(input.retrainEpochs, 1) * input.retrainSamples) / trainSps;
+  const afterBaseline = input.budget === undefined ? Infinity : Math.max(0, input.budget - baselineSeconds);
+  const timeLimit = input.budget === undefined ? input.timeLimit : Math.min(input.timeLimit ?? Infinity, Math.max(0.3 * afterBaseline, afterBaseline - retrainWanted));
+  const byTime = timeLimit === undefined ? Infinity : Math.ceil(Math.max(0, timeLimit - supernetSeconds) / secondsPerTrial) * workers;
   const trials = Math.max(1, Math.min(byTrials, byTime));
   // The stand-alone check of a one-shot winner costs one trained trial.
-  const searchSeconds = Math.min(supernetSeconds + Math.ceil(trials / workers) * secondsPerTrial, input.timeLimit ?? Infinity) + (os ? trainedTrialSeconds : 0);
-  const baselineSeconds = input.baseline ? trainedTrialSeconds : 0;
-  const retrainSeconds = input.retrainEpochs > 0 ? Math.min((input.retrainEpochs * input.retrainSamples) / trainSps, input.retrainTimeLimit ?? Infinity) : 0;
+  const searchSeconds = Math.min(supernetSeconds + Math.ceil(trials / workers) * secondsPerTrial, timeLimit ?? Infinity) + (os ? trainedTrialSeconds : 0);
+  const retrainSeconds = input.retrainEpochs > 0
+    ? input.budget === undefined
+      ? Math.min(retrainWanted, input.retrainTimeLimit ?? Infinity)
+      : Math.max(0, Math.min(afterBaseline - searchSeconds, input.retrainTimeLimit ?? Infinity))
+    : 0;
   let activations = 0;
   for (const s of info.shapes.values()) activations += s.reduce((a, b) => a * b, 1);
   // float32: weights + gradients + two Adam moments; every activation kept for the backward pass and its gradient.
@@ -127,9 +139,13 @@ export async function planSearch(input: PlanInput): Promise<SearchPlan> {
           `each trial: ~${secondsPerTrial < 10 ? `${secondsPerTrial.toFixed(1)} s` : fmtSeconds(secondsPerTrial)} (batch-norm recalibration on ${os.calibrationBatches} batches, validated on ${os.validationSamples}); the winner is then trained alone once (~${fmtSeconds(trainedTrialSeconds)}) to check its one-shot score`,
         ]
       : [`each trial: ~${fmtSeconds(secondsPerTrial)} (${input.epochs} epoch(s) on ${input.trialTrainSamples} samples, validated on ${input.trialValidationSamples})${workers > 1 ? `; ${workers} at once in worker processes` : ''}`]),
-    `search: ~${trials} trial(s), ~${fmtSeconds(searchSeconds)}${input.timeLimit !== undefined && byTime < byTrials ? ` (the ${input.timeLimit} s time limit binds)` : ''}`,
+    `search: ~${trials} trial(s), ~${fmtSeconds(searchSeconds)}${timeLimit !== undefined && byTime < byTrials ? ` (${input.budget === undefined ? `the ${input.timeLimit} s time limit binds` : `its share of the ${fmtSeconds(input.budget)} budget binds`})` : ''}`,
     ...(input.baseline ? [`baseline first: ~${fmtSeconds(baselineSeconds)}`] : []),
-    ...(retrainSeconds ? [`retraining: ~${fmtSeconds(retrainSeconds)} (${input.retrainEpochs} epoch(s) on ${input.retrainSamples} samples${input.retrainTimeLimit !== undefined ? `, at most ${input.retrainTimeLimit} s` : ''})`] : []),
+    ...(retrainSeconds
+      ? [input.budget === undefined
+          ? `retraining: ~${fmtSeconds(retrainSeconds)} (${input.retrainEpochs} epoch(s) on ${input.retrainSamples} samples${input.retrainTimeLimit !== undefined ? `, at most ${input.retrainTimeLimit} s` : ''})`
+          : `retraining: the rest of the budget, ~${fmtSeconds(retrainSeconds)} (~${((retrainSeconds * trainSps) / input.retrainSamples).toFixed(1)} epoch(s) on ${input.retrainSamples} samples at the probe's speed)`]
+      : []),
     `total: ~${fmtSeconds(totalSeconds)}; peak memory ~${Math.round(memoryBytes / 2 ** 20)} MiB (the process now, ${Math.round((memoryBytes - tensorBytes - workerBytes) / 2 ** 20)} MiB, plus ~${Math.round(tensorBytes / 2 ** 20)} MiB of tensors to train a network like the probe${workerBytes ? `, plus ~${Math.round(workerBytes / 2 ** 20)} MiB for ${workers} workers` : ''})`,
   ];
   return { probe: { architecture: input.architecture, params: info.totalParams, trainSamplesPerSecond: trainSps, evalSamplesPerSecond: evalSps, seconds }, secondsPerTrial, trials, searchSeconds, baselineSeconds, supernetSeconds, retrainSeconds, totalSeconds, memoryBytes, tensorBytes, lines };
