@@ -207,7 +207,12 @@ export class ExperimentReader {
     const search = trials.filter((t) => t.role === 'search');
     const scored = search.filter((t) => t.score !== undefined && (t.status === 'completed' || t.status === 'stopped'));
     const best = scored.reduce<TrialView | undefined>((b, t) => (b === undefined || (t.status === 'completed' && b.status !== 'completed') || (t.status === b.status && t.score! > b.score!) ? t : b), undefined);
-    const state: ExperimentView['state'] = updatedAt !== undefined && Date.now() - updatedAt < LIVE_MS ? 'running' : report ? 'finished' : records.length || updatedAt !== undefined ? 'idle' : 'waiting';
+    // A search writes report.json after its last write to the store; a store written since (or within the last seconds, without a report) is a running search.
+    const reportAt = report ? fs.statSync(this.reportFile, { throwIfNoEntry: false })?.mtimeMs ?? 0 : undefined;
+    const state: ExperimentView['state'] =
+      reportAt !== undefined && (updatedAt === undefined || reportAt >= updatedAt) ? 'finished'
+        : updatedAt !== undefined && Date.now() - updatedAt < LIVE_MS ? 'running'
+          : records.length || updatedAt !== undefined ? 'idle' : 'waiting';
     return {
       ...base, state, updatedAt, trials, bestId: best?.id,
       strategy: str(report?.strategy),

@@ -51,6 +51,7 @@ export function drawChart(target: HTMLElement, spec: ChartSpec): void {
       ...(spec.rightLabel ? [{ label: spec.rightLabel, scale: 'right', side: 1, grid: { show: false }, labelSize: 20, size: 52 }] : []),
     ],
     cursor: { drag: { x: true, y: false } },
+    legend: { live: false },
     series: [
       { label: spec.xLabel },
       ...spec.series.map((s, i): uPlot.Series => {
@@ -64,7 +65,7 @@ export function drawChart(target: HTMLElement, spec: ChartSpec): void {
           spanGaps: true,
           dash: s.dash ? [...s.dash] : undefined,
           paths: points ? () => null : s.style === 'step' ? step : undefined,
-          points: { show: true, size: points ? 7 : 5, fill: colour, stroke: colour },
+          points: { show: !s.dash, size: points ? 7 : 5, fill: colour, stroke: colour },
         };
       }),
     ],
