@@ -16,6 +16,9 @@ function colourOf(op: string): string {
   return '#f7f1d9';
 }
 
+/** Parameters at their usual value, left out of a node's label (as the one-line summaries leave them out). */
+const USUAL = new Set(['padding=same', 'activation=linear', 'strides=1', 'useBias=true', 'useBias=false']);
+
 /**
  * Draws an architecture as a layered graph laid out by dagre (top to bottom): a chain network as
  * a column, a cell with its branches side by side. Labels are SVG text nodes.
@@ -27,7 +30,7 @@ export function drawArchitecture(target: HTMLElement, nodes: readonly NodeView[]
   g.setDefaultEdgeLabel(() => ({}));
   const known = new Set(nodes.map((n) => n.id));
   for (const n of nodes) {
-    const lines = [n.op, ...wrap(n.params.join(' '), 34)];
+    const lines = [n.op, ...wrap(n.params.filter((p) => !USUAL.has(p)).join(' '), 34)];
     const width = Math.max(...lines.map((l) => l.length)) * CHAR_W + 16;
     g.setNode(n.id, { width, height: lines.length * LINE_H + 10, lines, op: n.op } as NodeLabel);
   }

@@ -15,7 +15,18 @@ interface Column {
 }
 
 const shortName = (k: string) => k.split('/').slice(-2).join('/');
-const decisionsText = (t: TrialView) => Object.entries(t.decisions).map(([k, v]) => `${shortName(k)}=${String(v)}`).join(' ');
+/** Decision names whose values differ between the trials: the table shows those (all of them in the cell's tooltip). */
+let varying = new Set<string>();
+const decisionsText = (t: TrialView) =>
+  Object.entries(t.decisions)
+    .filter(([k]) => varying.size === 0 || varying.has(k))
+    .map(([k, v]) => `${shortName(k)}=${String(v)}`)
+    .join(' · ');
+function varyingDecisions(trials: readonly TrialView[]): Set<string> {
+  const values = new Map<string, Set<string>>();
+  for (const t of trials) for (const [k, v] of Object.entries(t.decisions)) (values.get(k) ?? values.set(k, new Set()).get(k)!).add(String(v));
+  return new Set([...values].filter(([k, vs]) => vs.size > 1 || trials.some((t) => !(k in t.decisions))).map(([k]) => k));
+}
 
 const COLUMNS: readonly Column[] = [
   { key: 'id', label: '#', value: (t) => t.id, text: (t) => String(t.id + 1), cls: 'num' },
@@ -25,7 +36,7 @@ const COLUMNS: readonly Column[] = [
   { key: 'params', label: 'parameters', value: (t) => t.params, text: (t) => int(t.params), cls: 'num' },
   { key: 'seconds', label: 'seconds', value: (t) => t.seconds, text: (t) => (t.seconds === undefined ? '—' : t.seconds.toFixed(1)), cls: 'num' },
   { key: 'fidelity', label: 'fidelity', value: (t) => t.fidelity, text: (t) => t.fidelity },
-  { key: 'decisions', label: 'decisions', value: decisionsText, text: decisionsText, cls: 'decisions', title: (t) => Object.entries(t.decisions).map(([k, v]) => `${k} = ${String(v)}`).join('\n') },
+  { key: 'decisions', label: 'decisions (those that differ)', value: decisionsText, text: decisionsText, cls: 'decisions', title: (t) => Object.entries(t.decisions).map(([k, v]) => `${k} = ${String(v)}`).join('\n') },
   { key: 'summary', label: 'architecture', value: (t) => t.summary, text: (t) => t.summary, cls: 'arch' },
   { key: 'error', label: 'error', value: (t) => t.error, text: (t) => t.error ?? '', cls: 'error' },
 ];
@@ -218,6 +229,7 @@ function renderDarts(v: ExperimentView): void {
 
 function render(v: ExperimentView): void {
   ui.view = v;
+  varying = varyingDecisions(v.trials);
   if (ui.selected === undefined || !v.trials.some((t) => t.id === ui.selected)) ui.selected = v.bestId ?? v.trials[v.trials.length - 1]?.id;
   renderHeader(v);
   renderBest(v);
