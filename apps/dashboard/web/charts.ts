@@ -12,6 +12,8 @@ export interface Series {
   /** `line` (default), `step` (a best-so-far), `points` (a scatter). */
   readonly style?: 'line' | 'step' | 'points';
   readonly dash?: readonly number[];
+  /** Draw a mark at each value (default true; false for a reference line such as the baseline). */
+  readonly marks?: boolean;
   /** `y` (default) or `right` for a second axis on the right. */
   readonly scale?: 'y' | 'right';
 }
@@ -65,7 +67,7 @@ export function drawChart(target: HTMLElement, spec: ChartSpec): void {
           spanGaps: true,
           dash: s.dash ? [...s.dash] : undefined,
           paths: points ? () => null : s.style === 'step' ? step : undefined,
-          points: { show: !s.dash, size: points ? 7 : 5, fill: colour, stroke: colour },
+          points: { show: s.marks ?? true, size: points ? 7 : 5, fill: colour, stroke: colour },
         };
       }),
     ],

@@ -86,7 +86,7 @@ function renderBest(v: ExperimentView): void {
     let best = -Infinity;
     return list.map((t) => (best = Math.max(best, t.score! * 100)));
   };
-  const baseline = (n: number) => (v.baseline ? [{ label: 'baseline', values: Array(n).fill(v.baseline.score * 100), colour: '#c5221f', dash: [6, 4] }] : []);
+  const baseline = (n: number) => (v.baseline ? [{ label: 'baseline', values: Array(n).fill(v.baseline.score * 100), colour: '#c5221f', dash: [6, 4], marks: false }] : []);
   drawChart(byId('best-time'), {
     x: byTime.map((t) => ((t.endedAt ?? t.startedAt) - t0) / 1000),
     series: [{ label: 'best so far %', values: running(byTime), style: 'step' }, { label: 'trial %', values: byTime.map((t) => t.score! * 100), style: 'points', colour: '#9aa6b8' }, ...baseline(byTime.length)],
@@ -115,7 +115,7 @@ function renderPareto(target: HTMLElement, v: ExperimentView, cost: (t: TrialVie
     series: [
       { label: 'trial', values: points.map((p) => p.y), style: 'points', colour: '#7d8aa0' },
       { label: 'Pareto front', values: front, style: 'step', colour: '#e8710a' },
-      ...(v.baseline ? [{ label: 'baseline', values: points.map(() => v.baseline!.score * 100), colour: '#c5221f', dash: [6, 4] }] : []),
+      ...(v.baseline ? [{ label: 'baseline', values: points.map(() => v.baseline!.score * 100), colour: '#c5221f', dash: [6, 4], marks: false }] : []),
     ],
     xLabel, yLabel: 'val. accuracy %', xLog, empty: 'no completed trial yet',
   });
