@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Architecture } from '@autonas/core';
 import { startDashboard, type Dashboard } from './server.js';
 import { hasChromium, launchTestBrowser, type TestBrowser } from './testing.js';
 import { chain, experimentDir, trial } from './fixture.test-util.js';
@@ -24,7 +25,7 @@ describe.skipIf(!hasChromium())('dashboard page in Chromium', () => {
       { id: 'in', op: 'input', params: { shape: [4] }, inputs: [] },
       { id: `n${SCRIPT}`, op: SCRIPT, params: { label: IMG }, inputs: ['in'] },
       { id: 'out', op: 'classifier', params: { classes: 2, note: SVG_PAYLOAD }, inputs: [`n${SCRIPT}`] },
-    ], space: SVG_PAYLOAD, decisions: { [`x/${IMG}`]: SCRIPT } };
+    ], space: SVG_PAYLOAD, decisions: { [`x/${IMG}`]: SCRIPT } } as Architecture;
     store.put(trial(0, evil, 0.5, { status: 'failed', error: `boom ${SCRIPT} ${IMG}` }));
     store.put(trial(1, chain(8, 1), 0.6));
     store.close();

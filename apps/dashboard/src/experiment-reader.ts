@@ -8,6 +8,8 @@ import type { AlphaEdgeView, BaselineView, DartsView, ExperimentView, NodeView, 
 const MAX_REPORT_BYTES = 64 * 1024 * 1024;
 /** A store written within this many milliseconds belongs to a running search (the search writes every second). */
 const LIVE_MS = 5000;
+/** File times come from the kernel's coarse clock, which may lag `Date.now()` by a few milliseconds. */
+const MTIME_SLACK_MS = 100;
 
 /** The plan's figures, as `autonas search` prints and reports them. */
 export interface PlannedFigures {
@@ -126,9 +128,19 @@ export class ExperimentReader {
     this.reportFile = path.join(directory, 'report.json');
   }
 
-  /** Changes whenever the store or the report changes (cheap: three `stat` calls). */
+  /**
+   * Changes whenever the store or the report changes: the files' `stat`, and the store's own
+   * last-write time and trial count (a WAL reused after a checkpoint can keep its size and, within
+   * one tick of the file clock, its mtime).
+   */
   signature(): string {
-    return [this.storeFile, `${this.storeFile}-wal`, this.reportFile].map(fileSignature).join('|') + (this.planned ? '|plan' : '');
+    let stored = '-';
+    try {
+      stored = SqliteTrialStore.experiments(this.storeFile).map((e) => `${e.name}:${e.updatedAt}:${e.trials}`).join(',');
+    } catch {
+      // a file being created or replaced: its stat says so, and the next poll reads it
+    }
+    return [this.storeFile, `${this.storeFile}-wal`, this.reportFile].map(fileSignature).join('|') + `|${stored}` + (this.planned ? '|plan' : '');
   }
 
   /** The experiment as the page shows it (cached until {@link signature} changes). */
@@ -210,7 +222,7 @@ export class ExperimentReader {
     // A search writes report.json after its last write to the store; a store written since (or within the last seconds, without a report) is a running search.
     const reportAt = report ? fs.statSync(this.reportFile, { throwIfNoEntry: false })?.mtimeMs ?? 0 : undefined;
     const state: ExperimentView['state'] =
-      reportAt !== undefined && (updatedAt === undefined || reportAt >= updatedAt) ? 'finished'
+      reportAt !== undefined && (updatedAt === undefined || reportAt + MTIME_SLACK_MS >= updatedAt) ? 'finished'
         : updatedAt !== undefined && Date.now() - updatedAt < LIVE_MS ? 'running'
           : records.length || updatedAt !== undefined ? 'idle' : 'waiting';
     return {

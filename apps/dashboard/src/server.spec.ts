@@ -21,14 +21,17 @@ function get(d: Dashboard, rawPath: string, headers: http.OutgoingHttpHeaders = 
   });
 }
 
-/** The first server-sent `change` event. */
-function nextChange(d: Dashboard): Promise<{ experiment: number }> {
-  return new Promise((resolve, reject) => {
+/** Subscribes to the server-sent events; `ready` once subscribed, `change` at the first `change` event. */
+function subscribe(d: Dashboard): { ready: Promise<void>; change: Promise<{ experiment: number }> } {
+  let ready!: () => void;
+  const isReady = new Promise<void>((r) => (ready = r));
+  const change = new Promise<{ experiment: number }>((resolve, reject) => {
     const req = http.get({ host: '127.0.0.1', port: d.port, path: '/api/events' }, (res) => {
       let buf = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => {
         buf += c;
+        if (buf.startsWith('retry:')) ready();
         const m = /event: change\ndata: (.*)\n\n/.exec(buf);
         if (m) {
           req.destroy();
@@ -38,6 +41,7 @@ function nextChange(d: Dashboard): Promise<{ experiment: number }> {
     });
     req.on('error', (e) => ((e as { code?: string }).code === 'ECONNRESET' ? undefined : reject(e)));
   });
+  return { ready: isReady, change };
 }
 
 const open: Dashboard[] = [];
@@ -119,9 +123,10 @@ describe('dashboard server', () => {
     expect(view.plan.planned).toEqual({ trials: 4, secondsPerTrial: 10, totalSeconds: 60 });
     expect(view.plan.spent.trials).toBe(2);
     expect(view.bestId).toBe(0);
-    const change = nextChange(d);
+    const events = subscribe(d);
+    await events.ready;
     store.put(trial(2, chain(32, 1), 0.9));
-    expect(await change).toEqual(expect.objectContaining({ experiment: 0 }));
+    expect(await events.change).toEqual(expect.objectContaining({ experiment: 0 }));
     view = JSON.parse((await get(d, '/api/experiments/0')).body) as ExperimentView;
     expect(view.trials).toHaveLength(3);
     expect(view.bestId).toBe(2);
