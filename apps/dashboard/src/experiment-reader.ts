@@ -24,7 +24,19 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-/** A stored trial's role: a trial tagged `role` or `phase` (at its top level or in its metrics) as the baseline or the retraining. */
+/**
+ * A stored trial's role: a trial tagged `role` or `phase` (at its top level or in its metrics) as
+ * the baseline or the retraining; any other is a search trial.
+ * @param t - a stored trial
+ * @returns `baseline`, `retrain` or `search`
+ * @example
+ * ```ts
+ * import type { TrialRecord } from '@autonas/core';
+ * import { trialRole } from '@autonas/dashboard';
+ * const t = { id: 0, hash: 'h', status: 'completed', architecture: { nodes: [] }, metrics: {}, epochs: [], startedAt: 0, role: 'baseline' };
+ * console.log(trialRole(t as TrialRecord)); // 'baseline'
+ * ```
+ */
 export function trialRole(t: TrialRecord): TrialRole {
   const tagged = t as unknown as { role?: unknown; phase?: unknown; tags?: { role?: unknown; phase?: unknown }; metrics: Record<string, unknown> };
   for (const v of [tagged.role, tagged.phase, tagged.tags?.role, tagged.tags?.phase, tagged.metrics.role, tagged.metrics.phase]) {
@@ -107,6 +119,14 @@ function fileSignature(file: string): string {
  * Reads one experiment directory for the dashboard: its SQLite store opened read-only (reopened
  * when a new search replaces the file), its `report.json` once the search has written it, and
  * never anything else. Nothing in the directory is written.
+ * @example
+ * ```ts
+ * import { ExperimentReader } from '@autonas/dashboard';
+ * const reader = new ExperimentReader('out/mnist', 0);
+ * const view = reader.view(); // trials, best, baseline, plan, DARTS α: what the page shows
+ * console.log(view.state, view.trials.length);
+ * reader.close();
+ * ```
  */
 export class ExperimentReader {
   readonly name: string;
