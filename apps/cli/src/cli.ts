@@ -9,6 +9,7 @@ const STRATEGY_NAMES = builtinPlugins().names('strategy');
 import { loadSearchFlags, saveSearchFlags } from './resume.js';
 import { runWorkerCommand } from './worker.js';
 import { DARTS_DEFAULTS, runDartsSearch } from './darts.js';
+import { SEARCH_DASHBOARD_HELP, SEARCH_DASHBOARD_OPTIONS, runDashboardCommand, startSearchDashboard } from './dashboard.js';
 
 /** Defaults of `autonas search`: sized so the run ends within 10 minutes on 2 cores on wasm. */
 export const SEARCH_DEFAULTS = {
@@ -83,7 +84,7 @@ accuracy on the held-out test set and saves it.
   --resume DIR            continue the search kept in DIR (its --out) after a crash or kill:
                           completed trials are kept, the budget counts what was spent, flags
                           not given again are the first run's. Without it, --out starts afresh.
-  -h, --help              this text
+${SEARCH_DASHBOARD_HELP}  -h, --help              this text
 `;
 
 /** Where CLI output goes (replaceable in tests). */
@@ -154,8 +155,9 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     return command === undefined ? 2 : 0;
   }
   if (command === 'worker') return runWorkerCommand(rest, io).catch((e) => cliError(e, io));
+  if (command === 'dashboard') return runDashboardCommand(rest, io).catch((e) => cliError(e, io));
   if (command !== 'search') {
-    io.err(`autonas: unknown command "${command}"; try "autonas search --help" or "autonas worker --help"`);
+    io.err(`autonas: unknown command "${command}"; try "autonas search --help", "autonas dashboard --help" or "autonas worker --help"`);
     return 2;
   }
   try {
@@ -167,7 +169,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
         'retrain-epochs': { type: 'string' }, 'retrain-time-limit': { type: 'string' }, 'retrain-lr': { type: 'string' }, 'train-size': { type: 'string' },
         backend: { type: 'string' }, resume: { type: 'string' }, help: { type: 'boolean', short: 'h' },
         folds: { type: 'string' }, 'no-baseline': { type: 'boolean' }, plan: { type: 'boolean' },
-        'one-shot': { type: 'boolean' }, 'supernet-steps': { type: 'string' }, workers: { type: 'string' },
+        'one-shot': { type: 'boolean' }, 'supernet-steps': { type: 'string' }, workers: { type: 'string' }, ...SEARCH_DASHBOARD_OPTIONS,
         budget: { type: 'string' }, objective: { type: 'string' }, plugin: { type: 'string', multiple: true },
       },
       strict: true,
@@ -216,6 +218,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     if (!resume && !values.plan) await saveSearchFlags(out, values);
 
     if (strategy === 'darts') {
+      await startSearchDashboard(out, values, strategy, io); // refuses --dashboard and its flags: darts keeps no trial store
       return await runDartsSearch({
         trainSize: values['train-size'] === undefined ? undefined : trainSize,
         epochs: values.epochs === undefined ? undefined : epochs,
@@ -235,11 +238,13 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
       log: (l) => io.out(l),
     });
     io.out(`budget: at most ${maxTrials} trials${timeLimit === undefined ? '' : ` or ${timeLimit} s`}${budget === undefined ? '' : `, ${budget} s for the whole job`}; each trial trains ${epochs} epoch(s) on ${Math.min(trialSamples, train.size - Math.round(train.size * 0.2))} images and is scored on ${Math.min(trialValidation, Math.round(train.size * 0.2))}; strategy ${strategy}, seed ${seed}${clf.workerCount > 1 ? `; ${clf.workerCount} worker processes${workers === 'auto' ? ' (one per core)' : ''}` : ''}`);
+    const dashboard = values.plan ? undefined : await startSearchDashboard(out, values, strategy, io);
     try {
       const fitOptions = { sampleShape: train.sampleShape, epochs, retrainEpochs: budget !== undefined && !retrainEpochsGiven ? undefined : retrainEpochs, retrainTimeLimit, retrainLearningRate, folds, baseline, budget };
       const plan = await clf.plan(train.x, train.y, fitOptions);
       io.out(`plan (from a timed probe; candidates differ in size):\n  ${plan.lines.join('\n  ')}`);
       if (values.plan) return 0;
+      dashboard?.setPlan(plan);
       const result = await clf.fit(train.x, train.y, { ...fitOptions, onTrialEnd: (t, phase) => phase === 'search' && io.out(trialLine(t)) });
       const testMetrics = await clf.evaluate(test.x, test.y, { sampleShape: test.sampleShape });
       await clf.save(out);
@@ -281,6 +286,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
       return 0;
     } finally {
       clf.dispose();
+      await dashboard?.close();
     }
   } catch (e) {
     return cliError(e, io);

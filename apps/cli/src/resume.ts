@@ -6,8 +6,8 @@ import { AutonasError } from 'autonas';
 export const SEARCH_FLAGS_FILE = 'search-flags.json';
 /** The trial store the search keeps in its directory (written by ImageClassifier's `directory`). */
 const STORE_FILE = 'experiment.sqlite';
-/** Flags that do not describe the search itself. */
-const NOT_SAVED = new Set(['resume', 'out', 'help']);
+/** Flags that do not describe the search itself (the dashboard's address included). */
+const NOT_SAVED = new Set(['resume', 'out', 'help', 'host', 'port']);
 
 /**
  * The flags of the search kept in `dir`, for `autonas search --resume DIR`: flags given again
