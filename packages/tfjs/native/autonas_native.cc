@@ -490,7 +490,63 @@ void maxPool(const PoolG& g, const float* x, float* y) {
   });
 }
 
+// o[i] = d[i] where first[i] == pos, else 0 (restrict: so that it vectorises).
+inline void routeGradient(float* __restrict o, const float* __restrict d, const int* __restrict first, int pos, int n) {
+  for (int i = 0; i < n; ++i) o[i] = first[i] == pos ? d[i] : 0.f;
+}
+
+// Windows that do not overlap (the usual 2×2 pool of stride 2): each input element belongs to at
+// most one window, so dx is written once, window by window, in channel blocks the compiler
+// vectorises: the maximum first, then the first position holding it.
+void maxPoolGradDisjoint(const PoolG& g, const float* dy, const float* x, float* dx) {
+  const size_t xs = static_cast<size_t>(g.h) * g.w * g.c;
+  constexpr int CB = 64;
+  pool->run(g.n, [&](int b, int) {
+    const float* xb = x + b * xs;
+    float* dxb = dx + b * xs;
+    const float* dyb = dy + static_cast<size_t>(b) * g.oh * g.ow * g.c;
+    std::memset(dxb, 0, sizeof(float) * xs);
+    float best[CB];
+    int first[CB];
+    for (int oy = 0; oy < g.oh; ++oy) {
+      const int y0 = std::max(0, oy * g.sh - g.top), y1 = std::min(g.h, oy * g.sh - g.top + g.kh);
+      for (int ox = 0; ox < g.ow; ++ox) {
+        const int x0 = std::max(0, ox * g.sw - g.left), x1 = std::min(g.w, ox * g.sw - g.left + g.kw);
+        const float* d = dyb + (static_cast<size_t>(oy) * g.ow + ox) * g.c;
+        for (int c0 = 0; c0 < g.c; c0 += CB) {
+          const int cb = std::min(CB, g.c - c0);
+          for (int ci = 0; ci < cb; ++ci) best[ci] = -INFINITY;
+          for (int iy = y0; iy < y1; ++iy)
+            for (int ix = x0; ix < x1; ++ix) {
+              const float* p = xb + (static_cast<size_t>(iy) * g.w + ix) * g.c + c0;
+              for (int ci = 0; ci < cb; ++ci) best[ci] = p[ci] > best[ci] ? p[ci] : best[ci];
+            }
+          // The first position holding the maximum: scan backwards, the last match wins.
+          // (Plain selects, which the compiler vectorises; a window of -inf only gets none.)
+          int pos = (y1 - y0) * (x1 - x0);
+          for (int ci = 0; ci < cb; ++ci) first[ci] = -1;
+          for (int iy = y1 - 1; iy >= y0; --iy)
+            for (int ix = x1 - 1; ix >= x0; --ix) {
+              --pos;
+              const float* p = xb + (static_cast<size_t>(iy) * g.w + ix) * g.c + c0;
+              for (int ci = 0; ci < cb; ++ci) first[ci] = p[ci] == best[ci] ? pos : first[ci];
+            }
+          for (int ci = 0; ci < cb; ++ci) first[ci] = best[ci] > -INFINITY ? first[ci] : -1;
+          for (int iy = y0; iy < y1; ++iy)
+            for (int ix = x0; ix < x1; ++ix, ++pos) {
+              routeGradient(dxb + (static_cast<size_t>(iy) * g.w + ix) * g.c + c0, d + c0, first, pos, cb);
+            }
+        }
+      }
+    }
+  });
+}
+
 void maxPoolGrad(const PoolG& g, const float* dy, const float* x, float* dx) {
+  if (g.dh == 1 && g.dw == 1 && g.sh >= g.kh && g.sw >= g.kw) {
+    maxPoolGradDisjoint(g, dy, x, dx);
+    return;
+  }
   const size_t xs = static_cast<size_t>(g.h) * g.w * g.c;
   pool->run(g.n, [&](int b, int) {
     const float* xb = x + b * xs;
