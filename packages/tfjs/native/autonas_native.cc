@@ -52,13 +52,16 @@ class Pool {
       fn_ = &fn;
       tasks_ = tasks;
       next_.store(0);
-      pending_ = static_cast<int>(workers_.size());
+      closed_ = false;
       ++generation_;
     }
     wake_.notify_all();
     work(0);
+    // Wait only for the workers that joined: on a busy machine a worker that has not woken yet
+    // must not hold the step up (the calling thread has taken its tasks).
     std::unique_lock<std::mutex> lock(mu_);
-    done_.wait(lock, [this] { return pending_ == 0; });
+    closed_ = true;
+    done_.wait(lock, [this] { return busy_ == 0; });
     fn_ = nullptr;
   }
 
@@ -79,11 +82,13 @@ class Pool {
         wake_.wait(lock, [&] { return quit_ || generation_ != seen; });
         if (quit_) return;
         seen = generation_;
+        if (closed_) continue;
+        ++busy_;
       }
       work(worker);
       {
         std::lock_guard<std::mutex> lock(mu_);
-        if (--pending_ == 0) done_.notify_one();
+        if (--busy_ == 0) done_.notify_one();
       }
     }
   }
@@ -104,7 +109,8 @@ class Pool {
   const std::function<void(int, int)>* fn_ = nullptr;
   std::atomic<int> next_{0};
   int tasks_ = 0;
-  int pending_ = 0;
+  int busy_ = 0;
+  bool closed_ = true;
   uint64_t generation_ = 0;
   bool quit_ = false;
 };
