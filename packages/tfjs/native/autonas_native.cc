@@ -130,10 +130,12 @@ constexpr int VW = 4;
 const char* kIsa = "sse";
 #endif
 typedef float vf __attribute__((vector_size(VW * 4)));
+// Register tiles: MR rows × NV vectors of C. Two vectors of 6 rows in general; one vector of 12
+// rows when C has at most one vector's width of columns (16-channel layers on AVX-512), so that
+// half of every tile is not padding.
 constexpr int MR = 6;
 constexpr int NR = 2 * VW;
 constexpr int KC = 256;
-constexpr int MC = MR * 16;
 
 inline vf loadv(const float* p) {
   vf v;
@@ -152,6 +154,7 @@ struct Mat {
 
 // Packs rows [i0, i0+mc) × columns [k0, k0+kc) of op(A) into MR-row panels: panel r holds, for each
 // k, MR consecutive floats (zero past the last row).
+template <int MR>
 void packA(const Mat& a, int i0, int mc, int k0, int kc, float* dst) {
   for (int r = 0; r < mc; r += MR) {
     int rows = std::min(MR, mc - r);
@@ -172,6 +175,7 @@ void packA(const Mat& a, int i0, int mc, int k0, int kc, float* dst) {
 }
 
 // Packs rows [k0, k0+kc) × columns [j0, j0+nc) of op(B) into NR-column panels.
+template <int NR>
 void packB(const Mat& b, int k0, int kc, int j0, int nc, float* dst) {
   for (int c = 0; c < nc; c += NR) {
     int cols = std::min(NR, nc - c);
@@ -197,40 +201,31 @@ void packB(const Mat& b, int k0, int kc, int j0, int nc, float* dst) {
   }
 }
 
-// MR×NR block of C (+)= packed A panel · packed B panel.
+// MR×(NV·VW) block of C (+)= packed A panel · packed B panel.
+template <int MR, int NV>
 inline void micro(int kc, const float* __restrict a, const float* __restrict b, float* c, int ldc, bool acc, int mr, int nr) {
-  vf c0[MR], c1[MR];
-  for (int i = 0; i < MR; ++i) {
-    c0[i] = vf{};
-    c1[i] = vf{};
-  }
+  constexpr int NR = NV * VW;
+  vf cv[MR][NV];
+  for (int i = 0; i < MR; ++i)
+    for (int v = 0; v < NV; ++v) cv[i][v] = vf{};
   for (int k = 0; k < kc; ++k) {
-    vf b0 = loadv(b + k * NR), b1 = loadv(b + k * NR + VW);
+    vf bv[NV];
+    for (int v = 0; v < NV; ++v) bv[v] = loadv(b + k * NR + v * VW);
     const float* ak = a + k * MR;
-#pragma GCC unroll 6
-    for (int i = 0; i < MR; ++i) {
-      c0[i] += ak[i] * b0;
-      c1[i] += ak[i] * b1;
-    }
+#pragma GCC unroll 12
+    for (int i = 0; i < MR; ++i)
+      for (int v = 0; v < NV; ++v) cv[i][v] += ak[i] * bv[v];
   }
   if (mr == MR && nr == NR) {
     for (int i = 0; i < MR; ++i) {
       float* ci = c + static_cast<size_t>(i) * ldc;
-      if (acc) {
-        storev(ci, loadv(ci) + c0[i]);
-        storev(ci + VW, loadv(ci + VW) + c1[i]);
-      } else {
-        storev(ci, c0[i]);
-        storev(ci + VW, c1[i]);
-      }
+      for (int v = 0; v < NV; ++v) storev(ci + v * VW, acc ? loadv(ci + v * VW) + cv[i][v] : cv[i][v]);
     }
     return;
   }
   alignas(64) float tmp[MR * NR];
-  for (int i = 0; i < MR; ++i) {
-    storev(tmp + i * NR, c0[i]);
-    storev(tmp + i * NR + VW, c1[i]);
-  }
+  for (int i = 0; i < MR; ++i)
+    for (int v = 0; v < NV; ++v) storev(tmp + i * NR + v * VW, cv[i][v]);
   for (int i = 0; i < mr; ++i) {
     float* ci = c + static_cast<size_t>(i) * ldc;
     for (int j = 0; j < nr; ++j) ci[j] = acc ? ci[j] + tmp[i * NR + j] : tmp[i * NR + j];
@@ -247,33 +242,41 @@ float* grow(std::vector<float>& v, size_t n) {
   return v.data();
 }
 
-// Single-threaded: rows [i0,i1) and columns [j0,j1) of C.
-void gemmBlock(int i0, int i1, int j0, int j1, int K, const Mat& a, const Mat& b, float* C, int ldc, bool acc) {
+// Single-threaded: rows [i0,i1) and columns [j0,j1) of C, with MR×(NV·VW) register tiles.
+template <int MR, int NV>
+void gemmTiles(int i0, int i1, int j0, int j1, int K, const Mat& a, const Mat& b, float* C, int ldc, bool acc) {
+  constexpr int NR = NV * VW;
+  constexpr int MC = MR * 16;
   int nc = j1 - j0;
-  if (nc <= 0 || i1 <= i0) return;
-  if (K == 0) {
-    if (!acc) for (int i = i0; i < i1; ++i) std::fill(C + static_cast<size_t>(i) * ldc + j0, C + static_cast<size_t>(i) * ldc + j1, 0.f);
-    return;
-  }
   int ncp = (nc + NR - 1) / NR * NR;
   float* pb = grow(scratch.b, static_cast<size_t>(KC) * ncp);
   float* pa = grow(scratch.a, static_cast<size_t>(KC) * MC);
   for (int k0 = 0; k0 < K; k0 += KC) {
     int kc = std::min(KC, K - k0);
     bool accumulate = acc || k0 > 0;
-    packB(b, k0, kc, j0, nc, pb);
+    packB<NR>(b, k0, kc, j0, nc, pb);
     for (int m0 = i0; m0 < i1; m0 += MC) {
       int mc = std::min(MC, i1 - m0);
-      packA(a, m0, mc, k0, kc, pa);
+      packA<MR>(a, m0, mc, k0, kc, pa);
       for (int c = 0; c < nc; c += NR) {
         const float* bp = pb + static_cast<size_t>(c / NR) * kc * NR;
         for (int r = 0; r < mc; r += MR) {
-          micro(kc, pa + static_cast<size_t>(r / MR) * kc * MR, bp, C + static_cast<size_t>(m0 + r) * ldc + j0 + c, ldc, accumulate,
-                std::min(MR, mc - r), std::min(NR, nc - c));
+          micro<MR, NV>(kc, pa + static_cast<size_t>(r / MR) * kc * MR, bp, C + static_cast<size_t>(m0 + r) * ldc + j0 + c, ldc, accumulate,
+                        std::min(MR, mc - r), std::min(NR, nc - c));
         }
       }
     }
   }
+}
+
+void gemmBlock(int i0, int i1, int j0, int j1, int K, const Mat& a, const Mat& b, float* C, int ldc, bool acc) {
+  if (j1 <= j0 || i1 <= i0) return;
+  if (K == 0) {
+    if (!acc) for (int i = i0; i < i1; ++i) std::fill(C + static_cast<size_t>(i) * ldc + j0, C + static_cast<size_t>(i) * ldc + j1, 0.f);
+    return;
+  }
+  if (j1 - j0 <= VW) gemmTiles<12, 1>(i0, i1, j0, j1, K, a, b, C, ldc, acc);
+  else gemmTiles<MR, 2>(i0, i1, j0, j1, K, a, b, C, ldc, acc);
 }
 
 // Multi-threaded GEMM: splits the rows (or, for few rows, the columns) over the pool.
@@ -588,6 +591,7 @@ void maxPoolGrad(const PoolG& g, const float* dy, const float* x, float* dx) {
     }
   });
 }
+
 
 // ---------------------------------------------------------------------------------------------
 // N-API glue.

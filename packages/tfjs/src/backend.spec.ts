@@ -176,6 +176,16 @@ describe('initRuntime in this environment (no tfjs-node installed)', () => {
     expect(g[0]).toBe(16); // the corner tap of a 3×3 'same' convolution over 5×5 sees 4×4 ones
   });
 
+  it('takes the native threads from AUTONAS_NATIVE_THREADS, and rejects a bad value with a ConfigurationError', async () => {
+    vi.stubEnv('AUTONAS_NATIVE_THREADS', 'two');
+    await expect(initRuntime({ backend: 'wasm', log: () => {} })).rejects.toMatchObject({ code: 'INVALID_NATIVE_THREADS' });
+    resetRuntime();
+    vi.stubEnv('AUTONAS_NATIVE_THREADS', '1');
+    const info = await initRuntime({ backend: 'wasm', log: () => {} });
+    if (loadNativeAddon().addon !== undefined) expect(info.native).toMatchObject({ active: true, threads: 1 });
+    else expect(info.native?.active).toBe(false);
+  });
+
   it('the wasm backend finds its .wasm binaries under plain node too', async () => {
     const script = [
       "import * as tf from '@tensorflow/tfjs-core';",

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
+import { ConfigurationError } from '@autonas/core';
 import { loadNativeAddon } from './addon.js';
 import { registerNativeKernels, restoreNativeKernels } from './native-kernels.js';
 
@@ -19,7 +20,10 @@ export interface NativeRuntime {
 /**
  * Called by `initRuntime` once the wasm backend is active: registers the native kernels when the
  * addon loads and is not switched off, checks them on two tiny products against known values,
- * and otherwise leaves (or puts back) the wasm kernels, saying why.
+ * and otherwise leaves (or puts back) the wasm kernels, saying why. Threads: `options.threads`,
+ * else `AUTONAS_NATIVE_THREADS`, else one per core.
+ *
+ * @throws ConfigurationError `INVALID_NATIVE_THREADS` for an `AUTONAS_NATIVE_THREADS` that is not a positive integer
  */
 export function startNativeKernels(options: { enabled?: boolean | undefined; threads?: number | undefined } = {}): NativeRuntime {
   if (options.enabled === false) {
@@ -31,8 +35,8 @@ export function startNativeKernels(options: { enabled?: boolean | undefined; thr
     restoreNativeKernels();
     return Object.freeze({ active: false, reason: status.reason ?? 'unavailable' });
   }
+  const threads = options.threads ?? threadsFromEnv() ?? availableParallelism();
   try {
-    const threads = options.threads ?? availableParallelism();
     const info = registerNativeKernels({ addon: status.addon, threads });
     const failure = checkNativeKernels();
     if (failure !== undefined) {
@@ -44,6 +48,19 @@ export function startNativeKernels(options: { enabled?: boolean | undefined; thr
     restoreNativeKernels();
     return Object.freeze({ active: false, reason: `failed to start (${e instanceof Error ? e.message : String(e)}), so the wasm kernels are used` });
   }
+}
+
+/**
+ * `AUTONAS_NATIVE_THREADS`, e.g. set by a pool of N worker processes to cores / N so that they do
+ * not oversubscribe the cores; undefined when unset. A value that is not a positive integer is a
+ * `ConfigurationError` `INVALID_NATIVE_THREADS`.
+ */
+function threadsFromEnv(): number | undefined {
+  const raw = typeof process !== 'undefined' ? process.env['AUTONAS_NATIVE_THREADS']?.trim() : undefined;
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigurationError('INVALID_NATIVE_THREADS', `AUTONAS_NATIVE_THREADS is '${raw}', expected a positive integer`);
+  return n;
 }
 
 /** A matrix product and a convolution with known results; the first mismatch, or undefined. */
