@@ -307,22 +307,44 @@ struct Conv {
   bool pointwise() const { return kh == 1 && kw == 1 && sh == 1 && sw == 1 && top == 0 && left == 0 && oh == h && ow == w; }
 };
 
-// col[P, K] of one image.
+// Short runs are copied inline: a libc call per run of a few channels costs more than the copy.
+inline void copyRun(float* __restrict dst, const float* __restrict src, int n) {
+  if (n >= 64) {
+    std::memcpy(dst, src, sizeof(float) * n);
+    return;
+  }
+  for (int i = 0; i < n; ++i) dst[i] = src[i];
+}
+inline void addRun(float* __restrict dst, const float* __restrict src, int n) {
+  for (int i = 0; i < n; ++i) dst[i] += src[i];
+}
+
+// col[P, K] of one image. With dilation 1 a window row lies contiguous in NHWC (kw·c floats), so
+// a row inside the image is one run.
 void im2col(const Conv& g, const float* x, float* col) {
   const int K = g.K();
+  const int run = g.kw * g.c;
   for (int oy = 0; oy < g.oh; ++oy) {
     for (int ox = 0; ox < g.ow; ++ox) {
       float* row = col + static_cast<size_t>(oy * g.ow + ox) * K;
+      const int ix0 = ox * g.sw - g.left;
+      const bool inside = g.dw == 1 && ix0 >= 0 && ix0 + g.kw <= g.w;
       for (int ky = 0; ky < g.kh; ++ky) {
         int iy = oy * g.sh - g.top + ky * g.dh;
+        float* dst = row + ky * run;
+        if (iy < 0 || iy >= g.h) {
+          std::fill(dst, dst + run, 0.f);
+          continue;
+        }
+        const float* src = x + static_cast<size_t>(iy) * g.w * g.c;
+        if (inside) {
+          copyRun(dst, src + static_cast<size_t>(ix0) * g.c, run);
+          continue;
+        }
         for (int kx = 0; kx < g.kw; ++kx) {
-          int ix = ox * g.sw - g.left + kx * g.dw;
-          float* dst = row + (ky * g.kw + kx) * g.c;
-          if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
-            std::memset(dst, 0, sizeof(float) * g.c);
-          } else {
-            std::memcpy(dst, x + (static_cast<size_t>(iy) * g.w + ix) * g.c, sizeof(float) * g.c);
-          }
+          int ix = ix0 + kx * g.dw;
+          if (ix < 0 || ix >= g.w) std::fill(dst + kx * g.c, dst + (kx + 1) * g.c, 0.f);
+          else copyRun(dst + kx * g.c, src + static_cast<size_t>(ix) * g.c, g.c);
         }
       }
     }
@@ -332,18 +354,25 @@ void im2col(const Conv& g, const float* x, float* col) {
 // dx (one image, zeroed by the caller) += col2im(dcol[P, K]).
 void col2im(const Conv& g, const float* dcol, float* dx) {
   const int K = g.K();
+  const int run = g.kw * g.c;
   for (int oy = 0; oy < g.oh; ++oy) {
     for (int ox = 0; ox < g.ow; ++ox) {
       const float* row = dcol + static_cast<size_t>(oy * g.ow + ox) * K;
+      const int ix0 = ox * g.sw - g.left;
+      const bool inside = g.dw == 1 && ix0 >= 0 && ix0 + g.kw <= g.w;
       for (int ky = 0; ky < g.kh; ++ky) {
         int iy = oy * g.sh - g.top + ky * g.dh;
         if (iy < 0 || iy >= g.h) continue;
+        const float* src = row + ky * run;
+        float* dst = dx + static_cast<size_t>(iy) * g.w * g.c;
+        if (inside) {
+          addRun(dst + static_cast<size_t>(ix0) * g.c, src, run);
+          continue;
+        }
         for (int kx = 0; kx < g.kw; ++kx) {
-          int ix = ox * g.sw - g.left + kx * g.dw;
+          int ix = ix0 + kx * g.dw;
           if (ix < 0 || ix >= g.w) continue;
-          const float* src = row + (ky * g.kw + kx) * g.c;
-          float* dst = dx + (static_cast<size_t>(iy) * g.w + ix) * g.c;
-          for (int ci = 0; ci < g.c; ++ci) dst[ci] += src[ci];
+          addRun(dst + static_cast<size_t>(ix) * g.c, src + kx * g.c, g.c);
         }
       }
     }
