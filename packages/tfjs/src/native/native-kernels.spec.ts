@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
@@ -216,6 +216,10 @@ describe.runIf(built)('native kernels against the cpu backend', () => {
 });
 
 describe('the native path when it is not there', () => {
+  // (also when the whole suite runs with AUTONAS_NATIVE=0)
+  beforeEach(() => vi.stubEnv('AUTONAS_NATIVE', ''));
+  afterEach(() => vi.unstubAllEnvs());
+
   it('reports a missing addon with its path and how to build it', () => {
     const s = loadNativeAddon('/nonexistent/autonas_native.node');
     expect(s.addon).toBeUndefined();

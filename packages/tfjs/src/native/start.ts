@@ -26,6 +26,7 @@ export interface NativeRuntime {
  * @throws ConfigurationError `INVALID_NATIVE_THREADS` for an `AUTONAS_NATIVE_THREADS` that is not a positive integer
  */
 export function startNativeKernels(options: { enabled?: boolean | undefined; threads?: number | undefined } = {}): NativeRuntime {
+  const threads = options.threads ?? threadsFromEnv() ?? availableParallelism();
   if (options.enabled === false) {
     restoreNativeKernels();
     return Object.freeze({ active: false, reason: 'switched off (native: false)' });
@@ -35,7 +36,6 @@ export function startNativeKernels(options: { enabled?: boolean | undefined; thr
     restoreNativeKernels();
     return Object.freeze({ active: false, reason: status.reason ?? 'unavailable' });
   }
-  const threads = options.threads ?? threadsFromEnv() ?? availableParallelism();
   try {
     const info = registerNativeKernels({ addon: status.addon, threads });
     const failure = checkNativeKernels();
