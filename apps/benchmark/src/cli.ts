@@ -5,6 +5,7 @@ import { formatStrategyTable, runStrategyBenchmark } from './strategies.js';
 import { formatWorkersBench, runWorkersBench } from './workers-bench.js';
 import { formatDartsBench, runDartsBench } from './darts-bench.js';
 import { ESTIMATION_USAGE, hyperbandCommand, oneShotCommand } from './estimation-cli.js';
+import { throughputCommand, THROUGHPUT_USAGE } from './throughput-cli.js';
 import { MNIST_BENCH_STRATEGIES, formatMnistBench, mnistBenchStrategies, runMnistBench } from './mnist-bench.js';
 
 const USAGE = `usage: npm run bench -- <benchmark> [options]
@@ -33,7 +34,7 @@ ${ESTIMATION_USAGE}  mnist        random, evolution and morphism-bo through Imag
     --test-size N    MNIST test images for the best model (default 2000)
     --epochs N       epochs per trial (default 1)
     --out FILE       JSON result (default out/bench/mnist.json)
-`;
+${THROUGHPUT_USAGE}`;
 
 /** Runs a benchmark by name; returns the exit code. */
 export async function runBench(argv: readonly string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
@@ -43,6 +44,7 @@ export async function runBench(argv: readonly string[], io: Io = { out: (s) => c
   if (command === 'oneshot') return oneShotCommand(rest, io);
   if (command === 'hyperband') return hyperbandCommand(rest, io);
   if (command === 'mnist') return mnist(rest, io);
+  if (command === 'throughput') return throughputCommand(rest, io);
   if (command !== 'strategies') {
     io.err(command ? `unknown benchmark "${command}"\n${USAGE}` : USAGE);
     return 2;

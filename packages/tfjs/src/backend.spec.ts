@@ -6,6 +6,8 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { ConfigurationError, RuntimeError } from '@autonas/core';
 import { initRuntime, resetRuntime, setModuleLoader, type ModuleLoader } from './backend.js';
 import { isKernelReplaced, WASM_FAST_PATH_KERNELS } from './kernels/index.js';
+import { loadNativeAddon } from './native/addon.js';
+import { isNativeKernel, NATIVE_KERNELS } from './native/native-kernels.js';
 
 const NODE_GPU = '@tensorflow/tfjs-node-gpu';
 const NODE = '@tensorflow/tfjs-node';
@@ -59,11 +61,13 @@ describe('initRuntime in this environment (no tfjs-node installed)', () => {
   it('auto: skips tfjs-node-gpu and tfjs-node as not installed, picks wasm with the training kernels', async () => {
     const log = vi.fn();
     const info = await initRuntime({ log });
-    expect(info).toEqual({
+    expect(info).toMatchObject({
       backend: 'wasm',
       source: WASM,
       reason: [`${NODE_GPU}: not installed`, `${NODE}: not installed`],
     });
+    // the native kernels when built, else the reason (see native-kernels.spec.ts)
+    expect(info.native?.active).toBe(loadNativeAddon().addon !== undefined);
     expect(tf.getBackend()).toBe('wasm');
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
     // ... and the faster replacements of slow wasm kernels (by default)
@@ -145,6 +149,41 @@ describe('initRuntime in this environment (no tfjs-node installed)', () => {
     expect(results.map((r) => r.backend)).toEqual(['wasm', 'cpu', 'wasm']);
     expect(results[2]).toBe(results[0]);
     expect(tf.getBackend()).toBe('wasm');
+  });
+
+  it('logs the native path once, or why it is not used; AUTONAS_NATIVE=0 switches it off and puts the wasm kernels back', async () => {
+    const built = loadNativeAddon().addon !== undefined;
+    const log = vi.fn();
+    const info = await initRuntime({ backend: 'wasm', log, nativeThreads: 2 });
+    expect(log).toHaveBeenCalledTimes(1);
+    if (built) {
+      expect(info.native).toMatchObject({ active: true, threads: 2, kernels: [...NATIVE_KERNELS] });
+      expect(log.mock.calls[0]![0]).toMatch(/^autonas: TensorFlow.js backend 'wasm' \(@tensorflow\/tfjs-backend-wasm\) with native kernels \(2 threads, (avx512|avx2|sse)\)/);
+      expect(NATIVE_KERNELS.every((k) => isNativeKernel(k))).toBe(true);
+    } else {
+      expect(info.native?.active).toBe(false);
+      expect(log.mock.calls[0]![0]).toMatch(/native kernels not used: (not built|switched off by AUTONAS_NATIVE)/);
+    }
+    resetRuntime();
+    vi.stubEnv('AUTONAS_NATIVE', '0');
+    const log2 = vi.fn();
+    const off = await initRuntime({ backend: 'wasm', log: log2 });
+    expect(off.native).toEqual({ active: false, reason: 'switched off by AUTONAS_NATIVE=0' });
+    expect(log2.mock.calls[0]![0]).toMatch(/'wasm' \(@tensorflow\/tfjs-backend-wasm\);.*; native kernels not used: switched off by AUTONAS_NATIVE=0$/);
+    expect(NATIVE_KERNELS.some((k) => isNativeKernel(k))).toBe(false);
+    // and the training kernels still work without them
+    const g = tf.tidy(() => tf.grad((f: tf.Tensor) => tf.sum(tf.conv2d(tf.ones([1, 5, 5, 2]) as tf.Tensor4D, f as tf.Tensor4D, 1, 'same')))(tf.ones([3, 3, 2, 2])).dataSync());
+    expect(g[0]).toBe(16); // the corner tap of a 3×3 'same' convolution over 5×5 sees 4×4 ones
+  });
+
+  it('takes the native threads from AUTONAS_NATIVE_THREADS, and rejects a bad value with a ConfigurationError', async () => {
+    vi.stubEnv('AUTONAS_NATIVE_THREADS', 'two');
+    await expect(initRuntime({ backend: 'wasm', log: () => {} })).rejects.toMatchObject({ code: 'INVALID_NATIVE_THREADS' });
+    resetRuntime();
+    vi.stubEnv('AUTONAS_NATIVE_THREADS', '1');
+    const info = await initRuntime({ backend: 'wasm', log: () => {} });
+    if (loadNativeAddon().addon !== undefined) expect(info.native).toMatchObject({ active: true, threads: 1 });
+    else expect(info.native?.active).toBe(false);
   });
 
   it('the wasm backend finds its .wasm binaries under plain node too', async () => {

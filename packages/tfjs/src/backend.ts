@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ConfigurationError, RuntimeError } from '@autonas/core';
 import { registerAvgPoolGradientFix, registerDilatedConvGradients, registerWasmTrainingKernels } from './kernels/index.js';
+import { startNativeKernels, type NativeRuntime } from './native/start.js';
 
 /** A backend {@link initRuntime} can be asked for; `auto` picks the best one available. */
 export type BackendRequest = 'tensorflow' | 'wasm' | 'cpu' | 'auto';
@@ -18,6 +19,11 @@ export interface RuntimeInfo {
   readonly source: string;
   /** Why the backends before it were skipped (or that it was requested explicitly). */
   readonly reason: readonly string[];
+  /**
+   * On `wasm`: whether its convolutions, their gradients, max pooling and matrix products run in
+   * the native addon (`registerNativeKernels`), on how many threads, or why not.
+   */
+  readonly native?: NativeRuntime;
 }
 
 /** Options of {@link initRuntime}. */
@@ -32,6 +38,13 @@ export interface InitRuntimeOptions {
    * `false` leaves the path alone (e.g. when you called `setWasmPaths` yourself).
    */
   wasmPaths?: string | false;
+  /**
+   * On `wasm`, run the heavy kernels in the native addon when it is built (default true; the
+   * environment variable `AUTONAS_NATIVE=0` switches it off too). See `registerNativeKernels`.
+   */
+  native?: boolean;
+  /** Threads of the native kernels (default: one per core). */
+  nativeThreads?: number;
 }
 
 /** Imports a module by its specifier; replaceable with {@link setModuleLoader}. */
@@ -184,18 +197,22 @@ async function select(options: InitRuntimeOptions): Promise<RuntimeInfo> {
       reasons.push(`${candidate.source}: ${failure}`);
       continue;
     }
+    const native = candidate.backend === 'wasm' ? startNativeKernels({ enabled: options.native, threads: options.nativeThreads }) : undefined;
     const info: RuntimeInfo = Object.freeze({
       backend: candidate.backend,
       source: candidate.source,
       reason: Object.freeze(request === 'auto' ? reasons : [...reasons, `'${request}' requested by ${origin}`]),
+      ...(native !== undefined ? { native } : {}),
     });
     memo.set(request, info);
     active = info;
-    const chosen = `${info.backend} from ${info.source}`;
+    const nativePath = native === undefined ? '' : native.active ? ` with native kernels (${native.threads} threads, ${native.isa})` : '';
+    const chosen = `${info.backend} from ${info.source}${nativePath}`;
     if (chosen !== lastLogged) {
       lastLogged = chosen;
       const skipped = info.reason.length > 0 ? `; ${info.reason.join('; ')}` : '';
-      log(`autonas: TensorFlow.js backend '${info.backend}' (${info.source})${skipped}`);
+      const nativeNote = native !== undefined && !native.active ? `; native kernels not used: ${native.reason}` : '';
+      log(`autonas: TensorFlow.js backend '${info.backend}' (${info.source})${nativePath}${skipped}${nativeNote}`);
     }
     return info;
   }

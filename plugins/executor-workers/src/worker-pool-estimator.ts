@@ -26,7 +26,11 @@ export interface WorkerPoolOptions {
    * the workspace's TypeScript loader, without which a worker could not start.
    */
   readonly execArgv?: readonly string[];
-  /** Extra environment of the worker processes (merged over this process's). */
+  /**
+   * Extra environment of the worker processes (merged over this process's). Unless set here or in
+   * this process, `AUTONAS_NATIVE_THREADS` is cores / workers (at least 1), so that workers on
+   * `@autonas/tfjs`'s native kernels share the cores instead of each taking all of them.
+   */
   readonly env?: Readonly<Record<string, string>>;
   /** Seconds a worker may take to build its estimator. Default 120. */
   readonly startTimeout?: number;
@@ -233,7 +237,11 @@ export class WorkerPoolEstimator implements PerformanceEstimator {
   private spawn(): Worker {
     const proc = fork(this.entry, [], {
       execArgv: [...this.execArgv],
-      env: { ...process.env, ...this.options.env },
+      env: {
+        AUTONAS_NATIVE_THREADS: String(Math.max(1, Math.floor(os.availableParallelism() / this.concurrency))),
+        ...process.env,
+        ...this.options.env,
+      },
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

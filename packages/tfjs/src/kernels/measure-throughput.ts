@@ -17,14 +17,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers'; // registers the gradients, before the fast ones replace some
 import { pathToFileURL } from 'node:url';
-import type { Architecture } from '@autonas/core';
 import type { Dataset } from '@autonas/data';
 import { compileArchitecture } from '../compile.js';
+import { defaultArchitecture } from '../default-architecture.js';
 import { trainModel } from '../train.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputFor } from './conv2d-backprop-input.js';
 import { registerWasmTrainingKernels, restoreWasmKernels, type WasmFastPathKernel, type WasmTrainingKernelOptions } from './index.js';
 import { replaceKernel } from './replace.js';
+
+export { defaultArchitecture } from '../default-architecture.js';
 
 /** One configuration of the wasm training kernels. */
 export interface KernelSetup {
@@ -79,30 +81,6 @@ export function installKernelSetup(setup: KernelSetup): void {
     replaceKernel('wasm', 'Conv2DBackpropInput', () => conv2dBackpropInputFor('wasm', { depthwiseForOneChannel: false }));
   }
   registerWasmTrainingKernels(setup.options);
-}
-
-/** The default network of the search space, for 10 classes and images of `inputShape` (default 28×28×1). */
-export function defaultArchitecture(inputShape: readonly [number, number, number] = [28, 28, 1]): Architecture {
-  const node = (id: string, op: string, params: Record<string, unknown>, prev?: string) => ({ id, op, params, inputs: prev ? [prev] : [] });
-  return {
-    nodes: [
-      node('in', 'input', { shape: [...inputShape] }),
-      node('conv1', 'conv2d', { filters: 32, kernelSize: 3, padding: 'same', activation: 'linear', useBias: false }, 'in'),
-      node('bn1', 'batchnorm', {}, 'conv1'),
-      node('relu1', 'activation', { fn: 'relu' }, 'bn1'),
-      node('pool1', 'maxpool2d', { poolSize: 2 }, 'relu1'),
-      node('drop1', 'dropout', { rate: 0.25 }, 'pool1'),
-      node('conv2', 'conv2d', { filters: 64, kernelSize: 3, padding: 'same', activation: 'linear', useBias: false }, 'drop1'),
-      node('bn2', 'batchnorm', {}, 'conv2'),
-      node('relu2', 'activation', { fn: 'relu' }, 'bn2'),
-      node('pool2', 'maxpool2d', { poolSize: 2 }, 'relu2'),
-      node('drop2', 'dropout', { rate: 0.25 }, 'pool2'),
-      node('flat', 'flatten', {}, 'drop2'),
-      node('fc', 'dense', { units: 128, activation: 'relu' }, 'flat'),
-      node('drop3', 'dropout', { rate: 0.5 }, 'fc'),
-      node('out', 'classifier', { classes: 10 }, 'drop3'),
-    ],
-  } as unknown as Architecture;
 }
 
 /** `size` random 28×28×1 images in [0, 1) with labels 0..9. */
