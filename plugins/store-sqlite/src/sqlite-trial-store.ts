@@ -208,7 +208,6 @@ export class SqliteTrialStore implements TrialStore {
       }
       db = new Database(options.path, { readonly: options.readonly ?? false });
       db.pragma('busy_timeout = 5000');
-      if (!options.readonly) db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
       db.pragma('foreign_keys = ON');
       // Reads every page: a truncated or damaged file is reported now, not in the middle of a search.
@@ -226,6 +225,8 @@ export class SqliteTrialStore implements TrialStore {
         throw new StateError('STORE_VERSION', `${options.path} has store schema ${version}; this @autonas/store-sqlite reads up to ${SCHEMA_VERSION}`);
       }
       if (!options.readonly) {
+        // Only now, once the file is known to be a store (or empty): WAL mode rewrites the file's header.
+        db.pragma('journal_mode = WAL');
         db.transaction(() => {
           db!.exec(SCHEMA);
           db!.pragma(`application_id = ${APPLICATION_ID}`);
