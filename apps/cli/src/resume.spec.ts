@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './cli.js';
-import { SEARCH_FLAGS_FILE } from './resume.js';
+import { SEARCH_FLAGS_FILE, loadSearchFlags, saveSearchFlags } from './resume.js';
 
 function capture() {
   const out: string[] = [];
@@ -17,6 +17,7 @@ describe('autonas search --resume', () => {
     const a = capture();
     expect(await runCli(['search', '--resume', dir], a.io)).toBe(1);
     expect(a.err[0]).toMatch(/holds no search to resume .*NOTHING_TO_RESUME/);
+    expect(a.err[0]).toContain(`--out ${dir}`);
     const b = capture();
     expect(await runCli(['search', '--resume', dir, '--out', path.join(dir, 'other')], b.io)).toBe(1);
     expect(b.err[0]).toContain('give no other --out');
@@ -44,6 +45,28 @@ describe('autonas search --resume', () => {
     expect(report2.trials.map((t: { id: number }) => t.id)).toEqual([0, 1]);
     expect(report2.trials[0]).toEqual(report1.trials[0]);
 
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('issue 16: keeps boolean flags with their type, and resumes from the flags of a search killed before its store existed', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'autonas-cli-resume-'));
+    await saveSearchFlags(dir, { seed: '5', 'no-baseline': true, 'one-shot': true, plan: undefined, out: dir, resume: undefined });
+    expect(JSON.parse(await fs.readFile(path.join(dir, SEARCH_FLAGS_FILE), 'utf8'))).toEqual({ seed: '5', 'no-baseline': true, 'one-shot': true });
+    await fs.rm(path.join(dir, 'experiment.sqlite'), { force: true }); // as if killed before the store was created
+    expect(await loadSearchFlags(dir)).toEqual({ seed: '5', 'no-baseline': true, 'one-shot': true });
+    await fs.writeFile(path.join(dir, SEARCH_FLAGS_FILE), JSON.stringify({ seed: 5 }));
+    await expect(loadSearchFlags(dir)).rejects.toMatchObject({ code: 'BAD_SEARCH_FLAGS' });
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('issue 16: --out naming a file is a typed error, not a stack trace', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'autonas-cli-resume-'));
+    const file = path.join(dir, 'plain');
+    await fs.writeFile(file, 'x');
+    const c = capture();
+    expect(await runCli(['search', '--max-trials', '1', '--out', file], c.io)).toBe(1);
+    expect(c.err[0]).toMatch(/BAD_OUT/);
+    expect(await fs.readFile(file, 'utf8')).toBe('x');
     await fs.rm(dir, { recursive: true, force: true });
   });
 });

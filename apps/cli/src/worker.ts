@@ -13,7 +13,8 @@ killed mid-trial has its trial retried by another worker once its lock expires.
   --redis URL             Redis of the search, e.g. redis://10.0.0.5:6379      (required)
   --queue NAME            queue of the search                                  [autonas-trials]
   --concurrency N         trials at once in this process                       [1]
-  --allow-module PREFIX   estimator modules jobs may name (repeatable)         [@autonas/, autonas]
+  --allow-module M[#E]    an estimator module (and export) jobs may name,      [autonas#lowFidelityWorkerEstimator]
+                          exactly, no prefixes (repeatable)
   --max-jobs N            stop after N trials                                  [run until stopped]
   --lock-seconds S        lock of a running trial; a dead worker's trial is retried after it [30]
   -h, --help              this text

@@ -1,9 +1,9 @@
 import { architectureHash, type Architecture } from './architecture.js';
-import { AutonasError, ConfigurationError } from './errors.js';
+import { AutonasError, ConfigurationError, StateError } from './errors.js';
 import type { EventBus, StopReason } from './events.js';
 import type { Disposable, PerformanceEstimator } from './performance-estimator.js';
 import type { SearchSpace } from './search-space.js';
-import { betterTrial, type EpochMetrics, type TrialRecord } from './trial.js';
+import { betterTrial, isUsableScore, type EpochMetrics, type TrialRecord } from './trial.js';
 import type { TrialStore } from './trial-store.js';
 
 /** Injection token for {@link ExecutionEngine}. */
@@ -165,6 +165,50 @@ export interface LocalEngineOptions extends EngineBudget {
    * against `timeLimit` and are included in {@link LocalExecutionEngine.elapsed}. Default 0.
    */
   readonly spentSeconds?: number;
+  /**
+   * Seconds an estimator may keep running after its trial's signal aborted (a time limit, an
+   * early stop, the search stopped) before the engine stops waiting for it: the trial is then
+   * recorded `stopped` with `ESTIMATOR_IGNORED_ABORT`, and a result arriving later is discarded
+   * (its artifact disposed). Default 10. An estimator that blocks the event loop itself cannot be
+   * interrupted in-process: run such work in worker processes, whose pool kills them.
+   */
+  readonly abortGraceSeconds?: number;
+}
+
+/** Metric set on a trial given up after being interrupted on its last attempt; such a trial takes no trial budget. */
+export const INTERRUPTED_METRIC = 'interrupted';
+
+/**
+ * Checks the trials a store holds before a search trusts them: each architecture's hash must
+ * match the recorded one, and each architecture a trial scored must be valid in `space` (a
+ * store edited by hand, or by another version, must not make the final retraining build a
+ * network the space forbids).
+ *
+ * @param space - the search's space
+ * @param trials - the stored trials
+ * @throws StateError `STORE_TAMPERED` naming the first bad trial and why
+ * @example
+ * ```ts
+ * import { checkStoredTrials, type SearchSpace, type TrialStore } from '@autonas/core';
+ * function trust(space: SearchSpace, store: TrialStore) {
+ *   checkStoredTrials(space, store.trials());
+ * }
+ * ```
+ */
+export function checkStoredTrials(space: SearchSpace, trials: readonly TrialRecord[]): void {
+  for (const t of trials) {
+    if (t.cached) continue;
+    let hash: string;
+    try {
+      hash = architectureHash(t.architecture);
+    } catch (e) {
+      throw new StateError('STORE_TAMPERED', `trial ${t.id} in the store has an architecture that cannot be read: ${(e as Error).message}`, { cause: e });
+    }
+    if (hash !== t.hash) throw new StateError('STORE_TAMPERED', `trial ${t.id} in the store has an architecture whose hash ${hash.slice(0, 12)}… is not its recorded ${String(t.hash).slice(0, 12)}…`);
+    if (t.status === 'failed' && t.score === undefined) continue;
+    const verdict = space.validate(t.architecture);
+    if (!verdict.valid) throw new StateError('STORE_TAMPERED', `trial ${t.id} in the store has an architecture that is not valid in space '${space.name}': ${verdict.reasons.join('; ')}`);
+  }
 }
 
 /**
@@ -184,6 +228,8 @@ export class LocalExecutionEngine implements ExecutionEngine {
   private bestArtifactHolder: Disposable | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stopReason: StopReason | undefined;
+  /** Trials given up after interruptions ({@link INTERRUPTED_METRIC}): they take no trial budget. */
+  private uncounted = 0;
 
   constructor(private readonly options: LocalEngineOptions) {
     if (options.maxTrials !== undefined && !(Number.isInteger(options.maxTrials) && options.maxTrials >= 1)) {
@@ -194,6 +240,9 @@ export class LocalExecutionEngine implements ExecutionEngine {
     }
     if (options.maxTrials === undefined && options.timeLimit === undefined) {
       throw new ConfigurationError('NO_BUDGET', 'a search needs maxTrials or timeLimit (or both)');
+    }
+    if (options.abortGraceSeconds !== undefined && !(options.abortGraceSeconds >= 0)) {
+      throw new ConfigurationError('BAD_ABORT_GRACE', `abortGraceSeconds must be a number of seconds >= 0, got ${options.abortGraceSeconds}`);
     }
     if (options.concurrency !== undefined && !(Number.isInteger(options.concurrency) && options.concurrency >= 1)) {
       throw new ConfigurationError('BAD_CONCURRENCY', `concurrency must be a positive integer, got ${options.concurrency}`);
@@ -209,6 +258,7 @@ export class LocalExecutionEngine implements ExecutionEngine {
     if (options.signal?.aborted) this.stop('aborted');
     const earlier = options.store.trials();
     this.nextId = earlier.reduce((m, t) => Math.max(m, t.id + 1), 0);
+    this.uncounted = earlier.filter((t) => t.metrics?.[INTERRUPTED_METRIC] !== undefined).length;
     // A resumed search starts from the best trial of its earlier runs (whose model is gone).
     for (const t of earlier) if (t.status !== 'running' && t.score !== undefined) this.best = betterTrial(this.best, t);
     let chain: SubmitNext = (arch, opts) => this.execute(arch, undefined, opts);
@@ -227,7 +277,7 @@ export class LocalExecutionEngine implements ExecutionEngine {
       this.stop('timeLimit');
       return this.stopReason;
     }
-    if (this.options.maxTrials !== undefined && this.nextId >= this.options.maxTrials) return 'maxTrials';
+    if (this.options.maxTrials !== undefined && this.nextId - this.uncounted >= this.options.maxTrials) return 'maxTrials';
     if (this.duplicatesInARow >= (this.options.maxConsecutiveDuplicates ?? 200)) return 'exhausted';
     return undefined;
   }
@@ -260,6 +310,22 @@ export class LocalExecutionEngine implements ExecutionEngine {
       throw new AutonasError('NOT_INTERRUPTED', `trial ${interrupted.id} is ${interrupted.status}, not an interrupted (running) trial`);
     }
     return this.execute(interrupted.architecture, { id: interrupted.id, attempt: (interrupted.attempt ?? 1) + 1 });
+  }
+
+  /**
+   * Records an interrupted (running) trial as given up without running it again: `failed` with
+   * `reason`, marked with {@link INTERRUPTED_METRIC}, and taking no trial budget (a trial the
+   * process died under too often is not the search's spending).
+   */
+  abandon(interrupted: TrialRecord, reason: string): TrialRecord {
+    if (interrupted.status !== 'running') {
+      throw new AutonasError('NOT_INTERRUPTED', `trial ${interrupted.id} is ${interrupted.status}, not an interrupted (running) trial`);
+    }
+    const endedAt = Date.now();
+    const done: TrialRecord = { ...interrupted, status: 'failed', error: reason, endedAt, seconds: (endedAt - interrupted.startedAt) / 1000, metrics: { ...interrupted.metrics, [INTERRUPTED_METRIC]: interrupted.attempt ?? 1 } };
+    this.options.store.put(done);
+    this.uncounted++;
+    return done;
   }
 
   history(): readonly TrialRecord[] {
@@ -318,16 +384,23 @@ export class LocalExecutionEngine implements ExecutionEngine {
     try {
       const verdict = space.validate(arch);
       if (!verdict.valid) throw new AutonasError('INVALID_ARCHITECTURE', `architecture is not valid in space '${space.name}': ${verdict.reasons.join('; ')}`);
-      const estimate = await estimator.estimate(arch, {
+      let settled = false;
+      const running = estimator.estimate(arch, {
         trialId: trial.id,
         seed: ((this.options.seed ?? 0) + trial.id) >>> 0,
         signal,
         report: (metrics) => {
+          if (settled) return; // an estimator that ignored its abort reports after its trial ended
           trial.epochs.push({ ...metrics });
           events.emit('trial:epoch', { trial, metrics });
           onEpoch?.(trial, metrics);
         },
       });
+      const estimate = await this.withinGrace(running, signal).finally(() => (settled = true));
+      if (!isUsableScore(estimate.score)) {
+        estimate.artifact?.dispose();
+        return this.finish(trial, undefined, signal, new AutonasError('NON_FINITE_SCORE', `the estimator returned the score ${estimate.score}, which is not a finite number (a diverged training gives NaN); the trial counts as failed`), 'failed');
+      }
       trial.score = estimate.score;
       trial.metrics = { ...estimate.metrics };
       // A whole result that arrived after the stop (e.g. the stop came during validation) is a completed trial.
@@ -338,14 +411,51 @@ export class LocalExecutionEngine implements ExecutionEngine {
     }
   }
 
-  private finish(trial: TrialRecord, artifact: Disposable | undefined, signal: AbortSignal, error?: unknown): TrialRecord {
+  /**
+   * Resolves as `running` does, unless `signal` aborts and `running` has not settled within the
+   * grace period: then rejects with `ESTIMATOR_IGNORED_ABORT` (a late result is disposed).
+   */
+  private withinGrace<T extends { artifact?: Disposable }>(running: Promise<T>, signal: AbortSignal): Promise<T> {
+    const graceMs = (this.options.abortGraceSeconds ?? 10) * 1000;
+    return new Promise<T>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let done = false;
+      const onAbort = () => {
+        timer = setTimeout(() => {
+          if (done) return;
+          done = true;
+          running.then((late) => late.artifact?.dispose(), () => {});
+          reject(new AutonasError('ESTIMATOR_IGNORED_ABORT', `the estimator '${this.options.estimator.name}' went on for ${graceMs / 1000} s after its trial was stopped; the engine stopped waiting for it`));
+        }, graceMs);
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+      running.then(
+        (v) => {
+          if (done) return;
+          done = true;
+          resolve(v);
+        },
+        (e) => {
+          if (done) return;
+          done = true;
+          reject(e);
+        },
+      ).finally(() => {
+        if (timer) clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+      });
+    });
+  }
+
+  private finish(trial: TrialRecord, artifact: Disposable | undefined, signal: AbortSignal, error?: unknown, status?: 'failed'): TrialRecord {
     if (error !== undefined) {
-      trial.status = signal.aborted ? 'stopped' : 'failed';
+      trial.status = status ?? (signal.aborted ? 'stopped' : 'failed');
       trial.error = error instanceof Error ? error.message : String(error);
     }
     trial.endedAt = Date.now();
     trial.seconds = (trial.endedAt - trial.startedAt) / 1000;
-    if (trial.score !== undefined && betterTrial(this.best, trial) === trial) {
+    if (isUsableScore(trial.score) && betterTrial(this.best, trial) === trial) {
       this.best = trial;
       this.bestArtifactHolder?.dispose();
       this.bestArtifactHolder = artifact;

@@ -136,22 +136,23 @@ describe('Experiment', () => {
       expect(result.trials.map((t) => t.hash)).toEqual(straight.trials.map((t) => t.hash));
     });
 
-    it('reruns a trial left running once, under its id, and fails one interrupted twice', async () => {
+    it('reruns a trial left running, under its id, and gives up one interrupted on its last attempt without counting it', async () => {
       const store = new InMemoryTrialStore();
       const space = new ToySpace();
       const arch = space.build({ 'toy/width': 3, 'toy/depth': 2 });
       const twice = space.build({ 'toy/width': 1, 'toy/depth': 3 });
       store.put({ id: 0, architecture: arch, hash: architectureHash(arch), status: 'running', metrics: {}, epochs: [], startedAt: Date.now() - 5000 });
-      store.put({ id: 1, architecture: twice, hash: architectureHash(twice), status: 'running', metrics: {}, epochs: [], startedAt: Date.now() - 5000, attempt: 2 });
+      store.put({ id: 1, architecture: twice, hash: architectureHash(twice), status: 'running', metrics: {}, epochs: [], startedAt: Date.now() - 5000, attempt: 3 });
       const estimator = new ToyEstimator();
       const strategy = new SampleStrategy();
       const result = await wire(estimator, { maxTrials: 4, seed: 1 }, strategy, store).container.get(Experiment).run();
       const [t0, t1] = result.trials;
       expect(t0).toMatchObject({ id: 0, status: 'completed', score: 6, attempt: 2 });
-      expect(t1).toMatchObject({ id: 1, status: 'failed', attempt: 2 });
-      expect(t1!.error).toMatch(/interrupted twice/);
-      expect(estimator.calls).toBe(1 + 2);
-      expect(result.trials.filter((t) => !t.cached)).toHaveLength(4);
+      expect(t1).toMatchObject({ id: 1, status: 'failed', attempt: 3, metrics: { interrupted: 3 } });
+      expect(t1!.error).toMatch(/interrupted 3 time/);
+      // The given-up trial takes no budget: 4 counted trials besides it.
+      expect(estimator.calls).toBe(1 + 3);
+      expect(result.trials.filter((t) => !t.cached)).toHaveLength(5);
       expect(strategy.told.slice(0, 2).map((t) => t.id).sort()).toEqual([0, 1]);
     });
 

@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { inject, injectable, multiInject, optional } from 'inversify';
 import { EventBus, type StopReason } from './events.js';
-import { EngineMiddleware, LocalExecutionEngine, deduplicate } from './execution-engine.js';
+import { EngineMiddleware, LocalExecutionEngine, checkStoredTrials, deduplicate } from './execution-engine.js';
 import { PerformanceEstimator, type Disposable } from './performance-estimator.js';
 import { SearchSpace } from './search-space.js';
 import { SearchStrategy, type AskTellStrategy } from './search-strategy.js';
-import { StateError } from './errors.js';
+import { ConfigurationError, StateError } from './errors.js';
 import type { TrialRecord } from './trial.js';
 import { TrialStore } from './trial-store.js';
 
@@ -24,6 +24,14 @@ export interface ExperimentOptions {
   readonly concurrency?: number;
   /** Skip re-training architectures already evaluated (default true). */
   readonly deduplicate?: boolean;
+  /** Seconds an in-process estimator may ignore its trial's abort before the engine stops waiting (default 10; see `LocalEngineOptions.abortGraceSeconds`). */
+  readonly abortGraceSeconds?: number;
+  /**
+   * Runs a trial may get when the process dies under it (default 3): a resumed search reruns an
+   * interrupted trial until then, and gives up one interrupted on its last attempt (recorded
+   * `failed`, taking no trial budget), so a trial that kills the process cannot loop for ever.
+   */
+  readonly maxAttempts?: number;
 }
 
 /** What {@link Experiment.run} returns. */
@@ -68,10 +76,15 @@ export class Experiment {
    *
    * With a store that already holds this search (a persistent store reopened after the process
    * died), it resumes: the strategy restarts from its last checkpointed state, completed trials
-   * are not run again, a trial left running is rerun once (one interrupted a second time is
-   * recorded as failed), and trials and seconds already spent count against the budget.
+   * are not run again, a trial left running is rerun (up to `maxAttempts` runs in all; one
+   * interrupted on its last attempt is recorded as failed and takes no budget), and trials and
+   * seconds already spent count against the budget. The stored trials are checked first
+   * ({@link checkStoredTrials}): a tampered store is refused with `STORE_TAMPERED`, untouched.
    */
   async run(signal?: AbortSignal): Promise<ExperimentResult> {
+    const maxAttempts = this.options.maxAttempts ?? 3;
+    if (!(Number.isInteger(maxAttempts) && maxAttempts >= 1)) throw new ConfigurationError('BAD_MAX_ATTEMPTS', `maxAttempts must be a positive integer, got ${maxAttempts}`);
+    checkStoredTrials(this.space, this.store.trials());
     const spent = this.store.loadMeta?.(SPENT_SECONDS);
     if (spent !== undefined && !(typeof spent === 'number' && spent >= 0)) {
       throw new StateError('BAD_STORE_META', `the store's "${SPENT_SECONDS}" is not a number of seconds: ${JSON.stringify(spent)}`);
@@ -86,6 +99,7 @@ export class Experiment {
       seed: this.options.seed,
       concurrency: this.options.concurrency ?? this.estimator.concurrency,
       spentSeconds: spent,
+      abortGraceSeconds: this.options.abortGraceSeconds,
       signal,
       middleware: [...(this.options.deduplicate === false ? [] : [deduplicate(this.store)]), ...(this.middleware ?? [])],
     });
@@ -97,7 +111,7 @@ export class Experiment {
     (heartbeat as { unref?: () => void } | undefined)?.unref?.();
     const offEnd = this.events.on('trial:end', saveSpent);
     try {
-      await this.rerunInterrupted(engine);
+      await this.rerunInterrupted(engine, maxAttempts);
       await this.strategy.run(engine, this.space);
       const stoppedBy = engine.stoppedBy ?? 'exhausted';
       const { trial: best, artifact } = engine.takeBest();
@@ -112,23 +126,24 @@ export class Experiment {
     }
   }
 
-  /** Reruns (once) the trials an earlier process left running when it died; tells an ask/tell strategy their results. */
-  private async rerunInterrupted(engine: LocalExecutionEngine): Promise<void> {
+  /** Reruns the trials an earlier process left running when it died (up to `maxAttempts` runs each); tells an ask/tell strategy their results. */
+  private async rerunInterrupted(engine: LocalExecutionEngine, maxAttempts: number): Promise<void> {
     const queue = this.store.trials().filter((t) => t.status === 'running');
     const tell = (this.strategy as Partial<Pick<AskTellStrategy, 'tell'>>).tell?.bind(this.strategy);
-    const settle = (t: TrialRecord, status: TrialRecord['status'], error: string) => {
+    const settle = (t: TrialRecord, error: string) => {
       const endedAt = Date.now();
-      const done: TrialRecord = { ...t, status, error, endedAt, seconds: (endedAt - t.startedAt) / 1000 };
+      const done: TrialRecord = { ...t, status: 'stopped', error, endedAt, seconds: (endedAt - t.startedAt) / 1000 };
       this.store.put(done);
       tell?.(done);
     };
     const worker = async () => {
       for (let t = queue.shift(); t; t = queue.shift()) {
         const stop = engine.stoppedBy;
-        if ((t.attempt ?? 1) >= 2) {
-          settle(t, 'failed', `interrupted twice: the process died while this trial ran, and again while it was rerun`);
+        const runs = t.attempt ?? 1;
+        if (runs >= maxAttempts) {
+          tell?.(engine.abandon(t, `interrupted ${runs} time(s): the process died each time this trial ran (maxAttempts ${maxAttempts}); not run again, and not counted against the trial budget`));
         } else if (stop === 'timeLimit' || stop === 'aborted') {
-          settle(t, 'stopped', `interrupted when the process died; not rerun because the search was stopped by ${stop}`);
+          settle(t, `interrupted when the process died; not rerun because the search was stopped by ${stop}`);
         } else {
           tell?.(await engine.rerun(t));
         }

@@ -39,10 +39,27 @@ export interface TrialRecord {
   attempt?: number;
 }
 
-/** The better of two trials by score; completed trials beat stopped ones, which beat failed ones. */
+/** Whether `score` is a usable score: a finite number (NaN and ±Infinity are not). */
+export function isUsableScore(score: number | undefined): score is number {
+  return typeof score === 'number' && Number.isFinite(score);
+}
+
+/**
+ * The better of two trials by score; completed trials beat stopped ones, which beat failed ones.
+ * A score that is not finite (NaN, ±Infinity, e.g. from an old store) counts as no score, so it
+ * never wins and the in-memory and the resumed best agree.
+ *
+ * @example
+ * ```ts
+ * import { betterTrial, type TrialRecord } from '@autonas/core';
+ * const t = (id: number, score: number): TrialRecord => ({ id, score, status: 'completed', architecture: { nodes: [] }, hash: String(id), metrics: {}, epochs: [], startedAt: 0 });
+ * console.log(betterTrial(t(0, NaN), t(1, 0.5)).id); // 1
+ * ```
+ */
 export function betterTrial(a: TrialRecord | undefined, b: TrialRecord): TrialRecord {
   if (!a) return b;
-  const rank = (t: TrialRecord) => (t.status === 'completed' ? 2 : t.status === 'stopped' && t.score !== undefined ? 1 : 0);
+  const rank = (t: TrialRecord) => (!isUsableScore(t.score) ? 0 : t.status === 'completed' ? 2 : t.status === 'stopped' ? 1 : 0);
   if (rank(b) !== rank(a)) return rank(b) > rank(a) ? b : a;
-  return (b.score ?? -Infinity) > (a.score ?? -Infinity) ? b : a;
+  const score = (t: TrialRecord) => (isUsableScore(t.score) ? t.score : -Infinity);
+  return score(b) > score(a) ? b : a;
 }

@@ -1,6 +1,8 @@
 import { ConfigurationError, DataError } from '@autonas/core';
 import { describe, expect, it } from 'vitest';
 import {
+  checkCompatible,
+  resolveClasses,
   classCounts,
   concat,
   createDataset,
@@ -55,10 +57,10 @@ describe('createDataset: inputs', () => {
   });
 
   it('keeps [N, H, W, C] and [N, F] shapes', () => {
-    const rgb = createDataset([[[[1, 2, 3]], [[4, 5, 6]]]], [0]);
+    const rgb = createDataset([[[[1, 2, 3]], [[4, 5, 6]]]], [0], { numClasses: 2 });
     expect(rgb.sampleShape).toEqual([2, 1, 3]);
     expect(Array.from(rgb.x)).toEqual([1, 2, 3, 4, 5, 6]);
-    const tab = createDataset([[0.5, 1.5, 2.5]], [3]);
+    const tab = createDataset([[0.5, 1.5, 2.5]], [3], { numClasses: 4 });
     expect(tab.sampleShape).toEqual([3]);
     expect(tab.numClasses).toBe(4);
   });
@@ -70,7 +72,7 @@ describe('createDataset: inputs', () => {
   });
 
   it('accepts a flat typed array or number[] with sampleShape', () => {
-    const ds = createDataset(new Uint8Array([0, 255, 1, 2, 3, 4, 5, 6]), [1, 2], { sampleShape: [2, 2, 1] });
+    const ds = createDataset(new Uint8Array([0, 255, 1, 2, 3, 4, 5, 6]), [1, 2], { sampleShape: [2, 2, 1], numClasses: 3 });
     expect(ds.size).toBe(2);
     expect(ds.sampleShape).toEqual([2, 2, 1]);
     expect(Array.from(ds.x)).toEqual([0, 255, 1, 2, 3, 4, 5, 6]);
@@ -80,7 +82,7 @@ describe('createDataset: inputs', () => {
   });
 
   it('reshapes nested samples to an explicit sampleShape of the same size', () => {
-    const ds = createDataset([[1, 2, 3, 4]], [0], { sampleShape: [2, 2] });
+    const ds = createDataset([[1, 2, 3, 4]], [0], { sampleShape: [2, 2], numClasses: 2 });
     expect(ds.sampleShape).toEqual([2, 2]);
   });
 
@@ -111,15 +113,44 @@ describe('createDataset: inputs', () => {
     const t = createDataset([[0], [1]], fakeTensor([2, 3], [0, 0, 1, 0, 1, 0]));
     expect(Array.from(t.y)).toEqual([2, 1]);
     expect(t.numClasses).toBe(3);
-    const col = createDataset([[0], [1]], fakeTensor([2, 1], [4, 1]));
+    const col = createDataset([[0], [1]], fakeTensor([2, 1], [4, 1]), { numClasses: 5 });
     expect(Array.from(col.y)).toEqual([4, 1]);
     expect(col.numClasses).toBe(5);
+    expectDataError(() => createDataset([[0], [1]], fakeTensor([2, 1], [4, 1])), 'LABEL_GAPS');
   });
 
-  it('defaults numClasses to max label + 1, at least 2, and honours the option', () => {
-    expect(createDataset([[0], [1]], [0, 0]).numClasses).toBe(2);
-    expect(createDataset([[0], [1]], [0, 6]).numClasses).toBe(7);
+  it('issue 16: infers the classes from the distinct labels (one class or gaps are errors), and honours declared ones', () => {
+    expect(createDataset([[0], [1], [2]], [2, 0, 1]).numClasses).toBe(3);
+    expectDataError(() => createDataset([[0], [1]], [3, 3]), 'TOO_FEW_CLASSES', /every label is 3/);
+    expectDataError(() => createDataset([[0], [1]], [0, 0]), 'TOO_FEW_CLASSES');
+    expectDataError(() => createDataset([[0], [1], [2]], [0, 1, 99]), 'LABEL_GAPS', /3 distinct values up to 99/);
+    expectDataError(() => createDataset(Array.from({ length: 10 }, (_, i) => [i]), Array.from({ length: 10 }, (_, i) => i + 1)), 'LABEL_GAPS', /e\.g\. 0/);
+    expect(createDataset([[0], [1]], [0, 6], { numClasses: 7 }).numClasses).toBe(7);
+    expect(createDataset([[0], [1]], [0, 0], { numClasses: 2 }).numClasses).toBe(2);
     expect(createDataset([[0], [1]], [0, 1], { numClasses: 10 }).numClasses).toBe(10);
+    expect(createDataset([[0], [1]], [1, 1], { classes: ['cat', 'dog'] }).numClasses).toBe(2);
+    expect(() => createDataset([[0]], [0], { classes: ['a', 'a'] })).toThrow(/distinct/);
+    expect(() => createDataset([[0]], [0], { classes: ['a', 'b'], numClasses: 3 })).toThrow(/names 2 classes/);
+    expect(resolveClasses([0, 1, 2])).toBe(3);
+    expect(resolveClasses([1, 3], 4)).toBe(4);
+    expect(resolveClasses([1, 0], ['a', 'b'])).toBe(2);
+    expectDataError(() => resolveClasses([1, 2, 3]), 'LABEL_GAPS');
+    expectDataError(() => resolveClasses([2, 2]), 'TOO_FEW_CLASSES');
+    expectDataError(() => resolveClasses([0, 5], 3), 'LABEL_OUT_OF_RANGE');
+  });
+
+  it('issue 16: a stratified split refuses to put every sample of a class in validation', () => {
+    const one = createDataset(Array.from({ length: 10 }, (_, i) => [i]), Array.from({ length: 10 }, (_, i) => i));
+    expectDataError(() => splitDataset(one, { fraction: 0.2, seed: 1 }), 'CLASS_ONLY_IN_VALIDATION', /all of them in validation/);
+    const two = createDataset(Array.from({ length: 20 }, (_, i) => [i]), Array.from({ length: 20 }, (_, i) => i % 10));
+    expect(splitDataset(two, { fraction: 0.5, seed: 1 }).validation.size).toBe(10);
+  });
+
+  it('issue 16: checkCompatible refuses validation images of another size', () => {
+    const train = createDataset(new Float32Array(8), [0, 1], { sampleShape: [2, 2, 1] });
+    expect(() => checkCompatible(train, createDataset(new Float32Array(8), [1, 0], { sampleShape: [2, 2, 1] }))).not.toThrow();
+    expectDataError(() => checkCompatible(train, createDataset(new Float32Array(18), [1, 0], { sampleShape: [3, 3, 1], name: 'validationData' })), 'SHAPE_MISMATCH', /shape \[3, 3, 1\]/);
+    expectDataError(() => checkCompatible(train, createDataset(new Float32Array(12), [1, 2, 0], { sampleShape: [2, 2, 1] })), 'NUM_CLASSES_MISMATCH');
   });
 
   it('copies its input and returns a frozen dataset', () => {
@@ -285,7 +316,7 @@ describe('helpers', () => {
     expect(Array.from(c.y)).toEqual([0, 1, 2, 4, 0]);
     expect(c.numClasses).toBe(5);
     expectDataError(
-      () => concat(t, createDataset([[1, 2]], [0])),
+      () => concat(t, createDataset([[1, 2]], [0], { numClasses: 2 })),
       'SHAPE_MISMATCH',
       /dataset 1 has sampleShape \[2\]/,
     );

@@ -133,8 +133,14 @@ export interface CreateDatasetOptions {
    * otherwise it reshapes each sample and must have the same number of elements.
    */
   readonly sampleShape?: readonly number[];
-  /** Number of classes. Default: one-hot width, else max label + 1 (at least 2). */
+  /**
+   * Number of classes, declared: labels may then be any of `[0, numClasses)`, some classes absent.
+   * Default: the one-hot width, else inferred from the distinct labels, which must then be
+   * exactly `0..K-1` with K >= 2 (see {@link resolveClasses}).
+   */
   readonly numClasses?: number;
+  /** Names of the classes, label `i` being `classes[i]`: declares `numClasses = classes.length`. */
+  readonly classes?: readonly string[];
   /** Name used in error messages and kept on the dataset. */
   readonly name?: string;
 }
@@ -166,6 +172,8 @@ export type DataErrorCode =
   | 'LABEL_NOT_ONE_HOT'
   | 'LABEL_OUT_OF_RANGE'
   | 'TOO_FEW_CLASSES'
+  | 'LABEL_GAPS'
+  | 'CLASS_ONLY_IN_VALIDATION'
   | 'NUM_CLASSES_MISMATCH'
   | 'INDEX_OUT_OF_RANGE'
   | 'DATASET_TOO_SMALL'
@@ -601,6 +609,72 @@ function checkNumClassesOption(numClasses: unknown, ctx: string): number | undef
   return numClasses;
 }
 
+/** The class count of undeclared labels: their distinct values must be exactly 0..K-1, K >= 2. */
+function inferClasses(labels: ArrayLike<number>, max: number, ctx: string): number {
+  // Negative or huge labels are reported one by one (LABEL_OUT_OF_RANGE) by the caller.
+  if (max < 0 || max > MAX_LABEL || Array.prototype.some.call(labels, (v: number) => v < 0)) return Math.max(2, Math.min(max, MAX_LABEL) + 1);
+  const seen = new Uint8Array(max + 1);
+  let distinct = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const v = labels[i]!;
+    if (v >= 0 && seen[v] === 0) {
+      seen[v] = 1;
+      distinct++;
+    }
+  }
+  if (distinct < 2) {
+    throw new DataError(
+      'TOO_FEW_CLASSES',
+      `${ctx}: every label is ${max}: one class cannot be classified (a model would score 100% by answering ${max}); give at least 2 classes, or declare them with options.numClasses`,
+    );
+  }
+  if (distinct !== max + 1) {
+    const missing: number[] = [];
+    for (let c = 0; c <= max && missing.length < 5; c++) if (!seen[c]) missing.push(c);
+    throw new DataError(
+      'LABEL_GAPS',
+      `${ctx}: the labels have ${distinct} distinct values up to ${max}, so ${max + 1 - distinct} of the classes 0..${max} never occur (e.g. ${missing.join(', ')}); labels must be 0..K-1, or declare the classes with options.numClasses or options.classes`,
+    );
+  }
+  return distinct;
+}
+
+/**
+ * The number of classes of integer labels: the declared count (`numClasses`, or `classes.length`)
+ * when given, after checking every label is inside it; otherwise inferred from the distinct
+ * labels, which must be exactly `0..K-1` with K >= 2. This is what {@link createDataset} does;
+ * a pipeline that reads labels itself calls it instead of taking the largest label + 1 (one stray
+ * label 99 must not make a 100-class model, nor labels 1..10 an 11-class one).
+ *
+ * @param labels - integer class labels
+ * @param declared - the class count, or the class names, when the user gives them
+ * @returns the number of classes
+ * @throws DataError `TOO_FEW_CLASSES` (one class), `LABEL_GAPS` (labels not 0..K-1, undeclared),
+ *   `LABEL_NOT_INTEGER`, `LABEL_OUT_OF_RANGE`
+ * @throws ConfigurationError `INVALID_OPTION` for a malformed declaration
+ * @example
+ * ```ts
+ * import { resolveClasses } from '@autonas/data';
+ * resolveClasses([0, 1, 2, 1]);          // 3
+ * resolveClasses([0, 2], 3);              // 3: class 1 is declared, absent here
+ * resolveClasses([1, 0], ['cat', 'dog']); // 2
+ * // resolveClasses([3, 3, 3]) throws TOO_FEW_CLASSES; resolveClasses([1, 2, 3]) throws LABEL_GAPS
+ * ```
+ */
+export function resolveClasses(labels: ArrayLike<number>, declared?: number | readonly string[]): number {
+  const ctx = 'resolveClasses';
+  const option = typeof declared === 'number' || declared === undefined ? checkNumClassesOption(declared, ctx) : checkClassNames(declared, ctx);
+  return toLabels({ labels: Array.from(labels), oneHotWidth: undefined }, option, ctx).numClasses;
+}
+
+/** The class count of `options.classes`, checked. */
+function checkClassNames(classes: unknown, ctx: string): number {
+  if (!Array.isArray(classes) || !classes.every((c) => typeof c === 'string' && c.length > 0) || new Set(classes).size !== classes.length) {
+    throw new ConfigurationError('INVALID_OPTION', `${ctx}: options.classes must be a list of distinct non-empty class names, got ${fmtValue(classes)}`);
+  }
+  return checkNumClassesOption(classes.length, ctx)!;
+}
+
 function toLabels(raw: RawLabels, numClassesOption: number | undefined, ctx: string): { y: Int32Array; numClasses: number } {
   const { labels, oneHotWidth } = raw;
   const n = labels.length;
@@ -627,7 +701,7 @@ function toLabels(raw: RawLabels, numClassesOption: number | undefined, ctx: str
   } else if (numClassesOption !== undefined) {
     numClasses = numClassesOption;
   } else {
-    numClasses = Math.max(2, Math.min(max, MAX_LABEL) + 1);
+    numClasses = inferClasses(labels as ArrayLike<number>, max, ctx);
   }
   const y = new Int32Array(n);
   for (let i = 0; i < n; i++) {
@@ -686,8 +760,8 @@ export function makeDataset(
  * @throws DataError with `code` `EMPTY_DATA`, `RAGGED_ARRAY` (names the index path),
  *   `SHAPE_MISMATCH`, `COUNT_MISMATCH`, `NOT_FINITE` (names the first sample and element),
  *   `NOT_NUMERIC`, `INVALID_INPUT`, `SAMPLE_SHAPE_REQUIRED`, `LABEL_NOT_INTEGER`,
- *   `LABEL_NOT_ONE_HOT`, `LABEL_OUT_OF_RANGE` (names the index and value), `TOO_FEW_CLASSES`,
- *   `NUM_CLASSES_MISMATCH`.
+ *   `LABEL_NOT_ONE_HOT`, `LABEL_OUT_OF_RANGE` (names the index and value), `TOO_FEW_CLASSES`
+ *   (one class), `LABEL_GAPS` (undeclared labels that are not 0..K-1), `NUM_CLASSES_MISMATCH`.
  * @throws ConfigurationError (`INVALID_OPTION`) for a malformed `sampleShape` or `numClasses`.
  *
  * @example
@@ -705,7 +779,14 @@ export function createDataset(x: FeatureInput, y: LabelInput, options: CreateDat
   const ctx = where(options.name);
   const sampleShapeOption =
     options.sampleShape === undefined ? undefined : checkSampleShapeOption(options.sampleShape, ctx);
-  const numClassesOption = checkNumClassesOption(options.numClasses, ctx);
+  let numClassesOption = checkNumClassesOption(options.numClasses, ctx);
+  if (options.classes !== undefined) {
+    const named = checkClassNames(options.classes, ctx);
+    if (numClassesOption !== undefined && numClassesOption !== named) {
+      throw new ConfigurationError('INVALID_OPTION', `${ctx}: options.classes names ${named} classes but options.numClasses is ${numClassesOption}`);
+    }
+    numClassesOption = named;
+  }
 
   const features = readFeatureBlock(x, sampleShapeOption, ctx);
   const count = features.size;
@@ -974,7 +1055,8 @@ export interface SplitOptions {
  * Both parts are returned in a seeded random order.
  *
  * @throws ConfigurationError `INVALID_OPTION` when `fraction` is not in (0, 1) or the seed is not finite.
- * @throws DataError `DATASET_TOO_SMALL` when one part would be empty.
+ * @throws DataError `DATASET_TOO_SMALL` when one part would be empty; `CLASS_ONLY_IN_VALIDATION`
+ *   (stratified) when every sample of a class would go to validation.
  *
  * @example
  * ```ts
@@ -1063,6 +1145,14 @@ export function splitIndices(ds: Dataset, options: SplitOptions): { trainIndices
         assigned++;
       }
     }
+    for (let c = 0; c < K; c++) {
+      if (counts[c] > 0 && quota[c] >= counts[c]) {
+        throw new DataError(
+          'CLASS_ONLY_IN_VALIDATION',
+          `splitDataset: class ${c} has ${counts[c]} sample(s), and the split would put all of them in validation, so no model could learn it (its validation accuracy would be 0); give more samples of it, or a smaller fraction`,
+        );
+      }
+    }
 
     valIdx = new Int32Array(nVal);
     trainIdx = new Int32Array(n - nVal);
@@ -1080,6 +1170,34 @@ export function splitIndices(ds: Dataset, options: SplitOptions): { trainIndices
     rand.shuffleInPlace(trainIdx);
   }
   return { trainIndices: trainIdx, validationIndices: valIdx };
+}
+
+/**
+ * Checks that a validation set fits the training set it scores: the same sample shape (image
+ * size and channels) and labels inside the training set's classes. A pipeline calls it on
+ * user-given validation data before anything is trained, instead of letting a tensor library fail
+ * on the first batch.
+ *
+ * @param train - the training set
+ * @param validation - the validation set
+ * @throws DataError `SHAPE_MISMATCH` (sample shapes differ), `NUM_CLASSES_MISMATCH`
+ * @example
+ * ```ts
+ * import { checkCompatible, createDataset } from '@autonas/data';
+ * const train = createDataset(new Float32Array(8), [0, 1], { sampleShape: [2, 2, 1] });
+ * const validation = createDataset(new Float32Array(8), [1, 0], { sampleShape: [2, 2, 1] });
+ * checkCompatible(train, validation); // fine; a [3, 3, 1] validation set throws SHAPE_MISMATCH
+ * ```
+ */
+export function checkCompatible(train: Dataset, validation: Dataset): void {
+  const a = train.sampleShape;
+  const b = validation.sampleShape;
+  if (a.length !== b.length || a.some((d, i) => d !== b[i])) {
+    throw new DataError('SHAPE_MISMATCH', `${where(validation.name)}: samples have shape [${b.join(', ')}], but the training samples have shape [${a.join(', ')}]`);
+  }
+  if (validation.numClasses > train.numClasses) {
+    throw new DataError('NUM_CLASSES_MISMATCH', `${where(validation.name)}: ${validation.numClasses} classes, but the training set has ${train.numClasses}`);
+  }
 }
 
 /**
@@ -1109,7 +1227,7 @@ export function scale(ds: Dataset, factor: number): Dataset {
  * @example
  * ```ts
  * import { classCounts, createDataset } from '@autonas/data';
- * classCounts(createDataset([[0], [1], [2]], [0, 2, 2])); // [1, 0, 2]
+ * classCounts(createDataset([[0], [1], [2]], [0, 2, 2], { numClasses: 3 })); // [1, 0, 2]
  * ```
  */
 export function classCounts(ds: Dataset): number[] {

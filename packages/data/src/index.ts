@@ -24,10 +24,12 @@
  * @packageDocumentation
  */
 export {
+  checkCompatible,
   classCounts,
   concat,
   createDataset,
   oneHotLabels,
+  resolveClasses,
   scale,
   shuffle,
   downsample,

@@ -25,15 +25,15 @@ describe('file IO', () => {
   });
   afterEach(() => vi.restoreAllMocks());
 
-  it('saves model.json + weights.bin and loads a model that predicts the same', async () => {
+  it('saves model.json + its weights file and loads a model that predicts the same', async () => {
     const dir = await tmp();
     const model = compileArchitecture(arch, { seed: 5 });
     await saveModel(model, `file://${dir}`);
     const files = (await fs.readdir(dir)).sort();
-    expect(files).toEqual(['model.json', 'weights.bin']);
+    expect(files).toEqual(['model.json', expect.stringMatching(/^weights-[0-9a-f]{16}\.bin$/)]);
     const json = JSON.parse(await fs.readFile(path.join(dir, 'model.json'), 'utf8'));
     expect(json.format).toBe('layers-model');
-    expect(json.weightsManifest[0].paths).toEqual(['./weights.bin']);
+    expect(json.weightsManifest[0].paths).toEqual([`./${files[1]}`]);
     const loaded = await loadModel(dir);
     const x = tf.randomNormal([3, 8, 8, 1], 0, 1, 'float32', 9);
     const a = model.predict(x) as tf.Tensor;
@@ -64,7 +64,7 @@ describe('file IO', () => {
     vi.spyOn(fs, 'rename').mockImplementationOnce(async () => {
       throw new Error('disk full');
     });
-    await expect(saveModel(second, dir)).rejects.toThrow('disk full');
+    await expect(saveModel(second, dir)).rejects.toThrow(/disk full/);
     expect(await fs.readFile(path.join(dir, 'model.json'), 'utf8')).toBe(before);
     const reloaded = await loadModel(dir);
     expect(reloaded.countParams()).toBe(first.countParams());
@@ -78,12 +78,51 @@ describe('file IO', () => {
     await expect(loadModel(dir)).rejects.toThrow(RuntimeError);
     const model = compileArchitecture(arch, { seed: 1 });
     await saveModel(model, dir);
-    const bin = path.join(dir, 'weights.bin');
+    const bin = path.join(dir, (await fs.readdir(dir)).find((f) => f.startsWith('weights'))!);
     const bytes = await fs.readFile(bin);
     await fs.writeFile(bin, bytes.subarray(0, bytes.length - 8));
     await expect(loadModel(dir)).rejects.toThrow(/bytes, the manifest needs/);
     await fs.writeFile(path.join(dir, 'model.json'), '{"modelTopology":');
     await expect(loadModel(dir)).rejects.toThrow(/cannot read a model/);
+    model.dispose();
+  });
+
+  it('issue 16: a save that fails at its last step (model.json renamed) leaves the earlier model readable, and no files behind', async () => {
+    const dir = await tmp();
+    const first = compileArchitecture(arch, { seed: 1 });
+    await saveModel(first, dir);
+    const before = (await fs.readdir(dir)).sort();
+    const second = compileArchitecture({ ...arch, nodes: arch.nodes.map((n) => (n.id === 'c' ? { ...n, params: { ...n.params, filters: 5 } } : n)) }, { seed: 2 });
+    const rename = fs.rename.bind(fs);
+    vi.spyOn(fs, 'rename').mockImplementation(async (from, to) => {
+      if (String(to).endsWith('model.json')) throw Object.assign(new Error('killed here'), { code: 'EIO' });
+      return rename(from, to);
+    });
+    await expect(saveModel(second, dir)).rejects.toMatchObject({ code: 'MODEL_SAVE_FAILED' });
+    vi.restoreAllMocks();
+    expect((await fs.readdir(dir)).sort()).toEqual(before);
+    const reloaded = await loadModel(dir);
+    expect(reloaded.countParams()).toBe(first.countParams());
+    // The next save replaces it whole and leaves exactly two files, whatever an interrupted save left.
+    await fs.writeFile(path.join(dir, 'weights-0123456789abcdef.bin.tmp-1-2-x'), 'leftover');
+    await saveModel(second, dir);
+    expect((await fs.readdir(dir)).length).toBe(2);
+    expect((await loadModel(dir)).countParams()).toBe(second.countParams());
+    first.dispose();
+    second.dispose();
+    reloaded.dispose();
+  });
+
+  it('issue 16: a path under a regular file, or a folder that is a file, is BAD_SAVE_PATH', async () => {
+    const dir = await tmp();
+    const file = path.join(dir, 'plain');
+    await fs.writeFile(file, 'x');
+    const model = compileArchitecture(arch, { seed: 1 });
+    await expect(saveModel(model, path.join(file, 'sub'))).rejects.toMatchObject({ code: 'BAD_SAVE_PATH' });
+    await expect(saveModel(model, file)).rejects.toMatchObject({ code: 'BAD_SAVE_PATH' });
+    await fs.mkdir(path.join(dir, 'm', 'model.json'), { recursive: true });
+    await expect(saveModel(model, path.join(dir, 'm'))).rejects.toMatchObject({ code: 'BAD_SAVE_PATH' });
+    expect(await fs.readFile(file, 'utf8')).toBe('x');
     model.dispose();
   });
 });

@@ -4,11 +4,32 @@ import { RuntimeError } from '@autonas/core';
 
 const SCHEME = 'file://';
 
+/** Weights files this module writes (`weights-<sha256 prefix>.bin`) or wrote before (`weights.bin`). */
+const WEIGHTS_FILE = /^weights(-[0-9a-f]{16})?\.bin$/;
+/** Temporary files of a save (this one's or one a kill interrupted). */
+const TEMP_FILE = /^(model\.json|weights(-[0-9a-f]{16})?\.bin)\.tmp-/;
+
+/** System error codes that mean the path itself is unusable (a file where a folder must be, no permission, read-only). */
+const PATH_ERRORS = new Set(['ENOTDIR', 'EISDIR', 'EEXIST', 'EACCES', 'EPERM', 'EROFS', 'ENAMETOOLONG', 'ELOOP']);
+
+/** A typed error for a failed file operation of a save. */
+function saveError(folder: string, doing: string, e: unknown): RuntimeError {
+  if (e instanceof RuntimeError) return e;
+  const code = (e as { code?: string }).code;
+  const why = code && PATH_ERRORS.has(code) ? 'BAD_SAVE_PATH' : 'MODEL_SAVE_FAILED';
+  return new RuntimeError(why, `cannot save a model to ${folder} (${doing}): ${(e as Error).message}`, { cause: e });
+}
+
 /**
- * A tfjs `IOHandler` that saves a model as `model.json` plus `weights.bin` in a folder (the
- * format `tf.loadLayersModel` reads in a browser, served over http) and loads it back. Files
- * are written to temporary names and renamed into place, so a failed save leaves an earlier
- * model in the folder intact.
+ * A tfjs `IOHandler` that saves a model as `model.json` plus one weights file in a folder (the
+ * format `tf.loadLayersModel` reads in a browser, served over http) and loads it back.
+ *
+ * A save cannot be split by a crash or a kill: the weights go to a new file named by their
+ * content (`weights-<sha256 prefix>.bin`), then `model.json` is written to a temporary name and
+ * renamed over the old one, a single atomic step. Before that rename the folder holds the earlier
+ * model whole; after it, the new one. Only then are the earlier weights and any temporary files
+ * of interrupted saves removed. A save that fails leaves the earlier model readable, and a path
+ * that cannot hold a model (a regular file on the way, no permission) is a `BAD_SAVE_PATH` error.
  *
  * @example
  * ```ts
@@ -25,26 +46,55 @@ export function fileSystemIO(dir: string): tf.io.IOHandler {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       const fs = (await import('node:fs/promises')).default;
       const path = (await import('node:path')).default;
+      const { createHash } = await import('node:crypto');
       if (artifacts.modelTopology instanceof ArrayBuffer) throw new RuntimeError('UNSUPPORTED_MODEL', 'binary model topologies cannot be saved to files');
-      await fs.mkdir(folder, { recursive: true });
+      try {
+        await fs.mkdir(folder, { recursive: true });
+        if (!(await fs.stat(folder)).isDirectory()) throw Object.assign(new Error(`${folder} is not a folder`), { code: 'ENOTDIR' });
+      } catch (e) {
+        throw saveError(folder, 'creating the folder', e);
+      }
       const weightData = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+      const bytes = new Uint8Array(weightData);
+      const weightsName = `weights-${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.bin`;
       const modelJson = {
         modelTopology: artifacts.modelTopology,
         format: artifacts.format ?? 'layers-model',
         generatedBy: artifacts.generatedBy,
         convertedBy: artifacts.convertedBy ?? null,
-        weightsManifest: [{ paths: ['./weights.bin'], weights: artifacts.weightSpecs ?? [] }],
+        weightsManifest: [{ paths: [`./${weightsName}`], weights: artifacts.weightSpecs ?? [] }],
         ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig } : {}),
         ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
       };
-      const tag = `.tmp-${process.pid}-${Date.now()}`;
+      const tag = `.tmp-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
       const jsonPath = path.join(folder, 'model.json');
-      const binPath = path.join(folder, 'weights.bin');
-      await fs.writeFile(binPath + tag, new Uint8Array(weightData));
-      await fs.writeFile(jsonPath + tag, JSON.stringify(modelJson));
-      // Weights first: a reader that sees the new model.json always finds matching weights.
-      await fs.rename(binPath + tag, binPath);
-      await fs.rename(jsonPath + tag, jsonPath);
+      const binPath = path.join(folder, weightsName);
+      const writeDurably = async (file: string, data: Uint8Array | string) => {
+        const handle = await fs.open(file, 'w');
+        try {
+          await handle.writeFile(data);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      };
+      const earlier = await referencedWeights(jsonPath);
+      try {
+        await writeDurably(binPath + tag, bytes);
+        await fs.rename(binPath + tag, binPath); // a new name: the earlier model.json does not reference it
+        await writeDurably(jsonPath + tag, JSON.stringify(modelJson));
+        await fs.rename(jsonPath + tag, jsonPath); // the commit: one atomic rename
+      } catch (e) {
+        await fs.rm(binPath + tag, { force: true }).catch(() => {});
+        await fs.rm(jsonPath + tag, { force: true }).catch(() => {});
+        if (!earlier.has(weightsName)) await fs.rm(binPath, { force: true }).catch(() => {});
+        throw saveError(folder, 'writing model.json and its weights', e);
+      }
+      // Best effort: make the renames durable, then remove what no model references any more.
+      await fs.open(folder, 'r').then(async (h) => h.sync().finally(() => h.close())).catch(() => {});
+      for (const name of await fs.readdir(folder).catch(() => [] as string[])) {
+        if ((WEIGHTS_FILE.test(name) && name !== weightsName) || TEMP_FILE.test(name)) await fs.rm(path.join(folder, name), { force: true }).catch(() => {});
+      }
       return {
         modelArtifactsInfo: {
           dateSaved: new Date(),
@@ -72,7 +122,11 @@ export function fileSystemIO(dir: string): tf.io.IOHandler {
         for (const p of group.paths) {
           const file = path.resolve(folder, p);
           if (path.relative(folder, file).startsWith('..')) throw new RuntimeError('MODEL_UNREADABLE', `weights path ${p} leaves the model folder`);
-          buffers.push(new Uint8Array(await fs.readFile(file)));
+          try {
+            buffers.push(new Uint8Array(await fs.readFile(file)));
+          } catch (e) {
+            throw new RuntimeError('MODEL_UNREADABLE', `cannot read the weights ${p} of ${jsonPath}: ${(e as Error).message}`, { cause: e });
+          }
         }
         specs.push(...group.weights);
       }
@@ -99,6 +153,17 @@ export function fileSystemIO(dir: string): tf.io.IOHandler {
   };
 }
 
+/** The weights files an existing `model.json` references (none when it is missing or unreadable). */
+async function referencedWeights(jsonPath: string): Promise<Set<string>> {
+  const fs = (await import('node:fs/promises')).default;
+  try {
+    const json = JSON.parse(await fs.readFile(jsonPath, 'utf8')) as { weightsManifest?: { paths?: string[] }[] };
+    return new Set((json.weightsManifest ?? []).flatMap((g) => g.paths ?? []).map((p) => p.replace(/^\.\//, '')));
+  } catch {
+    return new Set();
+  }
+}
+
 let routed = false;
 
 /**
@@ -122,7 +187,10 @@ export function registerFileRouter(): void {
 }
 
 /**
- * Saves a model to a folder (`file://` prefix optional) in tfjs layers format.
+ * Saves a model to a folder (`file://` prefix optional) in tfjs layers format, atomically (see
+ * {@link fileSystemIO}).
+ * @throws RuntimeError `BAD_SAVE_PATH` when the folder cannot be created or written (a file on
+ *   the way, no permission), `MODEL_SAVE_FAILED` for other failures; the earlier model stays whole
  * @example
  * ```ts
  * import { saveModel } from '@autonas/tfjs';

@@ -116,6 +116,16 @@ describe.skipIf(redisMissing !== undefined)('BullMQ trials on a local Redis', ()
     expect(failed.trials[0]!.status).toBe('failed');
     expect(failed.trials[0]!.error).toMatch(/failed on a worker: this worker may not import estimator module "\/elsewhere\/evil.js"/);
     await bad.close();
+    // issue 16: the allow-list is exact: a default worker refuses another workspace export (the CLI's runCli ran a whole
+    // search before), and an allowed path does not admit a longer one.
+    const strict = await startTrialWorker({ redis: redis.url, queue: 'strict-test', log: (l) => logs.push(l) });
+    for (const [q, estimator] of [['strict-test', { module: '@autonas/cli', export: 'runCli' }], [queue, { module: `${sleepModule}.js`, export: 'sleepEstimator' }]] as const) {
+      const refusedBy = new BullmqEstimator({ redis: redis.url, queue: q, concurrency: 1, experiment: `strict-${q}`, estimator });
+      const refused = await wire(refusedBy, { maxTrials: 1 }).get(Experiment).run();
+      expect(refused.trials[0]!.error).toMatch(/may not import estimator module/);
+      await refusedBy.close();
+    }
+    await strict.close();
 
     const slow = new BullmqEstimator({ redis: redis.url, queue, concurrency: 1, experiment: 'slow', estimator: { module: sleepModule, export: 'sleepEstimator', options: { ms: 60_000 } } });
     const t0 = Date.now();

@@ -4,6 +4,33 @@ import { ConfigurationError, buildEstimator, type EstimatorSpec, type Performanc
 import { DEFAULT_QUEUE, abortChannel, type TrialJobData } from './bullmq-estimator.js';
 import { pack, unpack } from './codec.js';
 
+/** The estimator factories a worker calls when given no allow-list: autonas's low-fidelity worker estimator. */
+export const DEFAULT_ALLOWED_ESTIMATORS: readonly string[] = ['autonas#lowFidelityWorkerEstimator'];
+
+/**
+ * Whether an allow-list admits a job's estimator spec: an entry `'MODULE'` admits exactly that
+ * module (any export), `'MODULE#EXPORT'` exactly that module and export (`default` when the spec
+ * names none). Nothing is matched by prefix.
+ *
+ * @param allow - the allow-list
+ * @param spec - the job's estimator spec
+ * @returns true when the worker may import and call it
+ * @example
+ * ```ts
+ * import { estimatorAllowed } from '@autonas/executor-bullmq';
+ * estimatorAllowed(['@my/estimators#make'], { module: '@my/estimators', export: 'make' }); // true
+ * estimatorAllowed(['@autonas/'], { module: '@autonas/cli', export: 'runCli' }); // false
+ * ```
+ */
+export function estimatorAllowed(allow: readonly string[], spec: EstimatorSpec | undefined): boolean {
+  if (!spec || typeof spec.module !== 'string' || !spec.module) return false;
+  const exported = spec.export ?? 'default';
+  return allow.some((entry) => {
+    const hash = entry.lastIndexOf('#');
+    return hash > 0 ? entry.slice(0, hash) === spec.module && entry.slice(hash + 1) === exported : entry === spec.module;
+  });
+}
+
 /** Options of {@link startTrialWorker}. */
 export interface TrialWorkerOptions {
   /** Redis URL, e.g. `redis://127.0.0.1:6379`. */
@@ -13,8 +40,10 @@ export interface TrialWorkerOptions {
   /** Trials this worker runs at once. Default 1 (wasm uses one core: start one worker per core). */
   readonly concurrency?: number;
   /**
-   * Estimator modules this worker may import, by prefix of the spec's `module` (a job names the
-   * module, and importing it runs its code). Default `['@autonas/', 'autonas']`.
+   * The estimator factories this worker may call, each exactly (a job names a module and an
+   * export, and importing the module runs its code): `'MODULE'` allows any export of exactly that
+   * module, `'MODULE#EXPORT'` only that export. No prefixes: `'@autonas/'` matches nothing.
+   * Default {@link DEFAULT_ALLOWED_ESTIMATORS}.
    */
   readonly allowModules?: readonly string[];
   /** Milliseconds a job's lock lasts without renewal; a dead worker's job is retried after it. Default 30000. */
@@ -58,12 +87,12 @@ export interface TrialWorker {
 export async function startTrialWorker(options: TrialWorkerOptions): Promise<TrialWorker> {
   if (!/^rediss?:\/\//.test(options.redis)) throw new ConfigurationError('BAD_REDIS_URL', `redis must be a redis:// URL, got "${options.redis}"`);
   const queue = options.queue ?? DEFAULT_QUEUE;
-  const allow = options.allowModules ?? ['@autonas/', 'autonas'];
+  const allow = options.allowModules ?? DEFAULT_ALLOWED_ESTIMATORS;
   const log = options.log ?? (() => {});
   const estimators = new Map<string, Promise<PerformanceEstimator>>();
   const estimatorFor = (spec: EstimatorSpec): Promise<PerformanceEstimator> => {
-    if (!spec || typeof spec.module !== 'string' || !allow.some((p) => spec.module === p || spec.module.startsWith(p))) {
-      throw new ConfigurationError('MODULE_NOT_ALLOWED', `this worker may not import estimator module "${spec?.module}"; allowed: ${allow.join(', ')} (autonas worker --allow-module PREFIX)`);
+    if (!estimatorAllowed(allow, spec)) {
+      throw new ConfigurationError('MODULE_NOT_ALLOWED', `this worker may not import estimator module "${spec?.module}" (export "${spec?.export ?? 'default'}"); allowed exactly: ${allow.join(', ') || 'none'} (autonas worker --allow-module MODULE[#EXPORT])`);
     }
     const key = JSON.stringify(spec);
     let made = estimators.get(key);

@@ -173,6 +173,7 @@ export class SqliteTrialStore implements TrialStore {
     put: Database.Statement;
     get: Database.Statement;
     all: Database.Statement;
+    oversized: Database.Statement;
     byHash: Database.Statement;
     scored: Database.Statement;
     touch: Database.Statement;
@@ -207,7 +208,6 @@ export class SqliteTrialStore implements TrialStore {
       }
       db = new Database(options.path, { readonly: options.readonly ?? false });
       db.pragma('busy_timeout = 5000');
-      if (!options.readonly) db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
       db.pragma('foreign_keys = ON');
       // Reads every page: a truncated or damaged file is reported now, not in the middle of a search.
@@ -225,6 +225,8 @@ export class SqliteTrialStore implements TrialStore {
         throw new StateError('STORE_VERSION', `${options.path} has store schema ${version}; this @autonas/store-sqlite reads up to ${SCHEMA_VERSION}`);
       }
       if (!options.readonly) {
+        // Only now, once the file is known to be a store (or empty): WAL mode rewrites the file's header.
+        db.pragma('journal_mode = WAL');
         db.transaction(() => {
           db!.exec(SCHEMA);
           db!.pragma(`application_id = ${APPLICATION_ID}`);
@@ -243,6 +245,7 @@ export class SqliteTrialStore implements TrialStore {
           VALUES (@e, @id, @hash, @status, @score, @started_at, @ended_at, @seconds, @error, @cached, @attempt, @architecture, @metrics, @epochs)`),
         get: db.prepare(`SELECT * FROM trials WHERE experiment_id = ? AND id = ?`),
         all: db.prepare(`SELECT * FROM trials WHERE experiment_id = ? ORDER BY id`),
+        oversized: db.prepare(`SELECT id, max(length(architecture), length(metrics), length(epochs)) AS n FROM trials WHERE experiment_id = ? AND max(length(architecture), length(metrics), length(epochs)) > ? ORDER BY id LIMIT 1`),
         byHash: db.prepare(`SELECT * FROM trials WHERE experiment_id = ? AND hash = ? AND status = 'completed' ORDER BY id DESC LIMIT 1`),
         scored: db.prepare(`SELECT * FROM trials WHERE experiment_id = ? AND status != 'running' AND score IS NOT NULL ORDER BY id`),
         touch: db.prepare(`UPDATE experiments SET updated_at = ? WHERE id = ?`),
@@ -327,6 +330,7 @@ export class SqliteTrialStore implements TrialStore {
   /** All trials in id order. A read-only store reads the file every time (another process writes it). */
   trials(): readonly TrialRecord[] {
     if (this.snapshot) return this.snapshot;
+    this.refuseOversized();
     const all = Object.freeze(this.read('reading the trials', () => this.stmts.all.all(this.experimentId) as TrialRow[]).map((r) => deepFreeze(this.toRecord(r))));
     if (!this.readonly) this.snapshot = all;
     return all;
@@ -338,6 +342,7 @@ export class SqliteTrialStore implements TrialStore {
   }
 
   best(): TrialRecord | undefined {
+    this.refuseOversized();
     let best: TrialRecord | undefined;
     for (const row of this.read('finding the best trial', () => this.stmts.scored.all(this.experimentId) as TrialRow[])) best = betterTrial(best, this.toRecord(row));
     return best;
@@ -394,6 +399,29 @@ export class SqliteTrialStore implements TrialStore {
       throw new StateError('BAD_STORE_META', `the store's best-model location is not { location: string }: ${JSON.stringify(v)?.slice(0, 100)}`);
     }
     return v;
+  }
+
+  /**
+   * Deletes everything this experiment holds (trials, strategy state, metadata, blobs) in one
+   * transaction, keeping the file and this process's single-writer claim: how a search starts
+   * afresh in a directory without ever deleting a file another process may be writing (the
+   * claim is taken when the store opens, so a live writer is refused before anything is lost).
+   * @example
+   * ```ts
+   * import { SqliteTrialStore } from '@autonas/store-sqlite';
+   * const store = new SqliteTrialStore({ path: ':memory:' });
+   * store.saveMeta('k', 1);
+   * store.clear();
+   * console.log(store.loadMeta('k')); // undefined
+   * store.close();
+   * ```
+   */
+  clear(): void {
+    this.snapshot = undefined;
+    this.write('clearing the experiment', () => {
+      for (const table of ['trials', 'meta', 'blobs']) this.db.prepare(`DELETE FROM ${table} WHERE experiment_id = ?`).run(this.experimentId);
+      this.stmts.saveState.run(null, this.experimentId);
+    });
   }
 
   /** Closes the database (idempotent), releasing the experiment for another writer. */
@@ -455,11 +483,19 @@ export class SqliteTrialStore implements TrialStore {
     return decodeBlob(bytes, this.maxBlobBytes, `${what} in ${this.path}`);
   }
 
+  /** Refuses a store holding a trial part over `maxBlobBytes`, asking SQLite for the sizes before any row is read. */
+  private refuseOversized(): void {
+    const big = this.read('checking the trials\' sizes', () => this.stmts.oversized.get(this.experimentId, this.maxBlobBytes) as { id: number; n: number } | undefined);
+    if (big) throw new StateError('BLOB_TOO_LARGE', `a part of trial ${big.id} in ${this.path} is ${big.n} bytes, over the limit of ${this.maxBlobBytes} (maxBlobBytes); refused without reading it`);
+  }
+
   private toRecord(row: TrialRow): TrialRecord {
     const what = (part: string) => `${part} of trial ${row.id} in ${this.path}`;
     const part = (bytes: unknown, name: string): unknown => {
       if (!(bytes instanceof Uint8Array)) throw new StateError('BAD_BLOB', `the ${what(name)} is not a blob`);
-      return decodeBlob(bytes, this.maxBlobBytes, what(name));
+      const value = decodeBlob(bytes, this.maxBlobBytes, what(name));
+      checkDepth(value, MAX_TRIAL_DEPTH, what(name));
+      return value;
     };
     const architecture = part(row.architecture, 'architecture') as TrialRecord['architecture'];
     const metrics = part(row.metrics, 'metrics') as TrialRecord['metrics'];
@@ -500,10 +536,29 @@ export function sqliteStoreModule(options: SqliteTrialStoreOptions): ContainerMo
   });
 }
 
+/** Deepest nesting a trial's parts may have (an architecture is a few levels deep). */
+const MAX_TRIAL_DEPTH = 64;
+
+/** Throws `BAD_BLOB` when `value` nests deeper than `limit` (iteratively: a hostile blob cannot overflow the stack). */
+function checkDepth(value: unknown, limit: number, what: string): void {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (!v || typeof v !== 'object' || ArrayBuffer.isView(v)) continue;
+    if (d >= limit) throw new StateError('BAD_BLOB', `the ${what} nests deeper than ${limit} levels`);
+    for (const c of Object.values(v)) stack.push([c, d + 1]);
+  }
+}
+
+/** Freezes `value` and everything in it, iteratively. */
 function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !ArrayBuffer.isView(value) && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (v && typeof v === 'object' && !ArrayBuffer.isView(v) && !Object.isFrozen(v)) {
+      Object.freeze(v);
+      for (const c of Object.values(v)) stack.push(c);
+    }
   }
   return value;
 }
