@@ -50,7 +50,8 @@ describe('trainModel on wasm', () => {
       m.dispose();
       return r.history[0]!.loss;
     };
-    expect(await run()).toBe(await run());
+    // The native kernels split work between threads dynamically, so float sums may differ in the last bits (seen: 3e-9 relative).
+    expect(await run()).toBeCloseTo(await run(), 6);
   });
 
   it('decays the learning rate along a cosine when asked', async () => {
