@@ -16,16 +16,16 @@ describe('a budget that always returns the best it has', () => {
 
   it('a time limit falling mid-trial scores the trial from its partial epoch, and the model is built from it', async () => {
     const before = tf.memory().numTensors;
-    // Each trial's one epoch over 2,400 images takes far longer than the 2 s limit.
-    const clf = new ImageClassifier({ maxTrials: 3, timeLimit: 2, seed: 1, space: { fixed: { 'chain/blocks': 1, 'chain/block_1/filters': 16 } } });
+    // Each trial's one epoch over 2,400 images takes far longer than the 1 s limit.
+    const clf = new ImageClassifier({ maxTrials: 3, timeLimit: 1, seed: 1, space: { fixed: { 'chain/blocks': 2, 'chain/block_1/filters': 64, 'chain/block_2/filters': 64, 'chain/block_1/convs': 2 } } });
     const r = await clf.fit(train.x, train.y, { sampleShape: shape, epochs: 1, baseline: false, retrainEpochs: 1, batchSize: 32 });
     expect(r.stoppedBy).toBe('timeLimit');
     expect(r.winner).toBe('search');
     expect(r.best.status).toBe('stopped');
     expect(r.best.metrics.partialEpoch).toBe(1);
-    expect(r.best.score).toBeGreaterThan(0.2); // a few dozen batches already beat chance (0.1)
+    expect(r.best.score).toBeGreaterThan(0.1); // chance is 0.1
     const { accuracy } = await clf.evaluate(test.x, test.y, { sampleShape: shape });
-    expect(accuracy).toBeGreaterThan(0.5);
+    expect(accuracy).toBeGreaterThan(0.3);
     clf.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });

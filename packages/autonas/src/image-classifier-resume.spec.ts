@@ -22,7 +22,7 @@ describe('ImageClassifier with a directory', () => {
     const lines: string[] = [];
     const started: number[] = [];
     const clf = new ImageClassifier({ ...options, seed: 3, space: small, estimator: { maxSamples: 160, batchSize: 32 }, directory: dir, log: (l) => lines.push(l) });
-    const result = await clf.fit(train.x, train.y, { sampleShape: [28, 28, 1], epochs: 1, retrain: false, batchSize: 32, onTrialStart: (t, phase) => phase === 'search' && started.push(t.id) });
+    const result = await clf.fit(train.x, train.y, { sampleShape: [28, 28, 1], epochs: 1, retrainEpochs: 1, batchSize: 32, onTrialStart: (t, phase) => phase === 'search' && started.push(t.id) });
     clf.dispose();
     return { result, lines, started };
   };

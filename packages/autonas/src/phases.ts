@@ -63,8 +63,10 @@ export async function runPhaseTrial(o: {
   readonly reuse?: boolean;
   readonly signal?: AbortSignal;
 }): Promise<PhaseOutcome> {
+  // Only a trial of this very architecture continues the phase (a resumed search may have found a better one since).
+  const hash = architectureHash(o.architecture);
   const earlier = o.store.trials();
-  const done = [...earlier].reverse().find((t) => t.status === 'completed');
+  const done = [...earlier].reverse().find((t) => t.status === 'completed' && t.hash === hash);
   if (done && o.reuse !== false) return { trial: done, reused: true };
   let artifact: Disposable | undefined;
   const capture: PerformanceEstimator = {
@@ -78,7 +80,9 @@ export async function runPhaseTrial(o: {
   };
   const engine = new LocalExecutionEngine({ space: o.space, estimator: capture, store: o.store, events: o.events, maxTrials: earlier.length + 1, seed: o.seed, signal: o.signal });
   try {
-    const running = earlier.find((t) => t.status === 'running');
+    const running = earlier.find((t) => t.status === 'running' && t.hash === hash);
+    // An interrupted trial of another architecture is closed, so the phase holds no running trial.
+    for (const t of earlier) if (t.status === 'running' && t !== running) o.store.put({ ...t, status: 'stopped', error: 'superseded: the search found another best architecture', endedAt: Date.now() });
     const trial = running ? await engine.rerun(running) : await engine.submit(o.architecture);
     if (trial.status !== 'completed') {
       artifact?.dispose();

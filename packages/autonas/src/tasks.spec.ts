@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createDataset, downsample, loadMnist, type Dataset } from '@autonas/data';
+import { createRegressionDataset, downsample, loadMnist, type Dataset } from '@autonas/data';
 import { initRuntime, tf } from '@autonas/tfjs';
 import { ImageClassifier, ImageRegressor, StructuredDataClassifier, StructuredDataRegressor } from './index.js';
 
@@ -77,7 +77,7 @@ describe('the four tasks, end to end (fit, evaluate, save, load, predict)', () =
   it('ImageRegressor: predicts the rotation angle of rotated MNIST digits far better than the mean', async () => {
     const before = tf.memory().numTensors;
     // At 14×14 (2×2 averages) to keep the test short.
-    const small = (r: { x: Float32Array; angle: number[] }) => ({ x: downsample(createDataset(r.x, r.angle.map(() => 0), { sampleShape: [28, 28, 1] }), 2).x, angle: r.angle });
+    const small = (r: { x: Float32Array; angle: number[] }) => ({ x: downsample(createRegressionDataset(r.x, r.angle, { sampleShape: [28, 28, 1] }), 2).x, angle: r.angle });
     const train = small(rotated(mnist.train, 1200, 7));
     const test = small(rotated(mnist.test, 300, 11));
     const reg = new ImageRegressor({ maxTrials: 1, seed: 2, space: { fixed: { 'chain/blocks': 2, 'chain/block_1/filters': 32, 'chain/block_2/filters': 64, 'chain/reduction': 'flatten' } } });
