@@ -116,7 +116,7 @@ describe('autonas CLI', () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'autonas-oneshot-'));
     const c = capture();
     const code = await runCli(
-      ['search', '--one-shot', '--supernet-steps', '60', '--max-trials', '3', '--train-size', '1500', '--trial-samples', '600', '--trial-validation', '300', '--retrain-epochs', '1', '--no-baseline', '--backend', 'wasm', '--seed', '2', '--out', dir],
+      ['search', '--one-shot', '--supernet-steps', '60', '--max-trials', '3', '--train-size', '1500', '--trial-samples', '600', '--trial-validation', '300', '--retrain-epochs', '1', '--no-baseline', '--backend', 'wasm', '--seed', '3', '--out', dir],
       c.io,
     );
     const text = c.out.join('\n');
