@@ -27,6 +27,8 @@ interface Run {
   /** The last phase the run announced before it ended or was killed. */
   readonly phase: Phase | 'start' | 'done';
   readonly out: string;
+  /** When each phase was announced, in ms since the start of the run. */
+  readonly at: Partial<Record<Phase | 'done', number>>;
 }
 
 /** Runs the search once; kills it `delayMs` after it announces `target` (never, without a target). */
@@ -37,9 +39,12 @@ function runOnce(seed: number, target?: Phase, delayMs = 0): Promise<Run> {
     let err = '';
     let phase: Run['phase'] = 'start';
     let armed = target !== undefined;
+    const started = Date.now();
+    const at: Run['at'] = {};
     p.stdout.on('data', (d: Buffer) => {
       out += d;
       const phases = [...out.matchAll(/^phase (search|retrain|save)|^(done)/gm)];
+      for (const m of phases) at[(m[1] ?? m[2]) as Phase | 'done'] ??= Date.now() - started;
       const last = phases.at(-1);
       if (last) phase = (last[1] ?? last[2]) as Run['phase'];
       if (armed && new RegExp(`^phase ${target}`, 'm').test(out)) {
@@ -50,8 +55,8 @@ function runOnce(seed: number, target?: Phase, delayMs = 0): Promise<Run> {
     p.stderr.on('data', (d: Buffer) => (err += d));
     p.on('error', reject);
     p.on('close', (code, signal) => {
-      if (signal === 'SIGKILL') resolve({ killed: true, phase, out });
-      else if (code === 0) resolve({ killed: false, phase, out });
+      if (signal === 'SIGKILL') resolve({ killed: true, phase, out, at });
+      else if (code === 0) resolve({ killed: false, phase, out, at });
       else reject(new Error(`the search exited ${code}: ${err}`));
     });
   });
@@ -90,19 +95,38 @@ describe('the kill soak (issue 16)', () => {
     let runs = 0;
     let modelsChecked = 0;
     const t0 = Date.now();
-    for (let k = 0; k < plan.length && runs < KILLS + 8; runs++) {
+    // How long the retraining and the save took in the last run that finished: kills land inside
+    // them on a fast machine as on a slow one. A kill that lands after the run ended is a miss; the
+    // next try waits half as long, and a save too quick to hit twice gives its slot to the retraining.
+    let retrainMs = 400;
+    let saveMs = 15;
+    let searchMs = 1500;
+    let misses = 0;
+    const learn = (r: Run) => {
+      // A resumed search has fewer trials left each time: aim the next search kill inside the last search seen.
+      if (r.at.search !== undefined && r.at.retrain !== undefined) searchMs = r.at.retrain - r.at.search;
+      if (r.killed || r.at.retrain === undefined || r.at.save === undefined || r.at.done === undefined) return;
+      retrainMs = r.at.save - r.at.retrain;
+      saveMs = r.at.done - r.at.save;
+    };
+    for (let k = 0; k < plan.length && runs < KILLS * 4; runs++) {
+      if (misses >= 2 && plan[k] === 'save') plan[k] = 'retrain';
       const target = plan[k]!;
-      const delay = target === 'search' ? rng.int(0, 1500) : target === 'retrain' ? rng.int(0, 400) : rng.int(0, 15);
+      const span = target === 'search' ? searchMs * 0.8 : target === 'retrain' ? retrainMs * 0.8 : saveMs * 0.5;
+      const delay = rng.int(0, Math.max(1, Math.floor(span / 2 ** misses)));
       // Once the kills move past the search, one run finishes, so later kills hit the save of a model over an earlier one.
       if (k === firstLate && !fs.existsSync(path.join(dir, 'model', 'model.json'))) {
-        await runOnce(runs++);
+        const whole = await runOnce(runs++);
+        learn(whole);
         if (await checkModel()) modelsChecked++;
       }
       const r = await runOnce(runs, target, delay);
+      learn(r);
       if (r.killed) {
         killedIn.push(r.phase);
         k++;
-      }
+        misses = 0;
+      } else misses++;
       // After every run: completed trials never change or disappear, and a model on disk is whole.
       for (const t of trials()) {
         if (t.status !== 'completed') continue;
