@@ -98,7 +98,7 @@ describe('autonas CLI', () => {
     expect(c.err).toEqual([]);
     expect(code).toBe(0);
     expect(text).toMatch(/budget: at most 3 trials, 50 s for the whole job; .* strategy mutants/);
-    expect(text).toMatch(/budget: \d+ s for the search, the remaining ~\d+ s for the retraining/);
+    expect(text).toMatch(/budget: up to \d+ s for the search, the rest \(at least ~\d+ s\) for the retraining/);
     const report = JSON.parse(await fs.readFile(path.join(dir, 'report.json'), 'utf8'));
     expect(report.strategy).toBe('mutants');
     // The first trial is the space's known-good network; the others are its mutants.

@@ -267,9 +267,9 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
         const b = result.baseline;
         io.out(`baseline: plain ResNet-style network, ${b.params.toLocaleString('en-US')} params, validation accuracy ${pct(b.score)}: ${b.searchGain > 0 ? `the search beat it by ${(b.searchGain * 100).toFixed(2)} points` : `the search did NOT beat it (${(b.searchGain * 100).toFixed(2)} points)`}`);
       }
-      if (result.retrain) io.out(`retrain: ${result.retrain.epochs} epoch(s) on ${result.retrain.samples} images in ${result.retrain.seconds.toFixed(1)} s${result.retrain.stoppedAtTimeLimit ? ' (last epoch cut short by --retrain-time-limit)' : ''}`);
+      if (result.retrain) io.out(`retrain: ${result.retrain.epochs} epoch(s) on ${result.retrain.samples} images in ${result.retrain.seconds.toFixed(1)} s${result.retrain.trial.metrics.samplesPerSecond === undefined ? '' : `, ${Math.round(result.retrain.trial.metrics.samplesPerSecond)} images/s`}${result.retrain.stoppedAtTimeLimit ? ` (last epoch cut short by ${budget === undefined ? '--retrain-time-limit' : 'the budget'})` : ''}`);
       io.out(`test accuracy: ${pct(testMetrics.accuracy)} (loss ${testMetrics.loss.toFixed(4)}) on ${test.size} MNIST test images${result.oneShot ? `, retrained from scratch (its one-shot score was ${pct(result.oneShot.score)})` : ''}`);
-      io.out(`model saved to ${out} (model.json + weights.bin; load with tf.loadLayersModel)`);
+      io.out(`model saved to ${out} (model.json + weights-<hash>.bin; load with tf.loadLayersModel)`);
       io.out(`total time: ${seconds.toFixed(1)} s`);
       const report = {
         dataset, strategy, seed, maxTrials, timeLimit, epochs, trialSamples, backend: result.runtime.backend, workers: clf.workerCount,

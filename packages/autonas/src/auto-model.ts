@@ -352,9 +352,11 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
         const sps = baseline?.trial.metrics.samplesPerSecond;
         const full = p.folds ? p.data.size : p.train.size + p.validation.size;
         const retrainNeed = sps ? ((options.retrainEpochs ?? Math.max(2, p.epochs)) * full) / sps : left() / 2;
-        searchLimit = Math.min(p.timeLimit ?? Infinity, Math.max(0.3 * left(), left() - retrainNeed));
+        // The retraining makes the final model: it keeps at least half of what is left (more when its
+        // epochs need it, up to 70 %); a search that ends early (maxTrials) leaves it the rest too.
+        searchLimit = Math.min(p.timeLimit ?? Infinity, Math.max(0.3 * left(), Math.min(0.5 * left(), left() - retrainNeed)));
         if (!(searchLimit > 1)) throw new ConfigurationError('BUDGET_TOO_SMALL', `the budget of ${options.budget} s leaves ${Math.round(left())} s after the baseline: too little to search`);
-        log(`budget: ${Math.round(searchLimit)} s for the search, the remaining ~${Math.round(left() - searchLimit)} s for the retraining${sps ? ` (${Math.round(retrainNeed)} s wanted at the baseline's ${Math.round(sps)} samples/s)` : ''}`);
+        log(`budget: up to ${Math.round(searchLimit)} s for the search, the rest (at least ~${Math.round(left() - searchLimit)} s) for the retraining${sps ? ` (${options.retrainEpochs ?? Math.max(2, p.epochs)} epoch(s) take ~${Math.round(retrainNeed)} s at the baseline's ${Math.round(sps)} samples/s)` : ''}`);
       }
       const search = await this.search(p, { ...p, timeLimit: searchLimit }, phaseStore('search'), events('search'), objective, runtime, log);
       let bestArtifact = search.bestArtifact as ModelArtifact | undefined;
@@ -418,6 +420,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
           batchSize: options.batchSize,
           learningRate: options.retrainLearningRate ?? training.learningRate,
           timeLimit: retrainLimit,
+          fillTime: options.retrainEpochs === undefined && options.budget !== undefined,
           loss: this.task.loss,
           log,
         });
@@ -660,7 +663,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
   }
 
   /**
-   * Saves the model in tfjs layers format (`model.json` + `weights.bin`), and beside it
+   * Saves the model in tfjs layers format (`model.json` + `weights-<hash>.bin`), and beside it
    * `autonas.json`: the head, the sample shape and the input's learned encoding, which
    * {@link AutoModel.load} reads back.
    */

@@ -111,6 +111,8 @@ export interface RetrainOptions {
   readonly learningRate?: number;
   /** Seconds the retraining may take: the cosine schedule ends with them and training stops there. */
   readonly timeLimit?: number;
+  /** `epochs` is only a cap: the retraining runs as many epochs as fit in `timeLimit` (a budget's retraining). */
+  readonly fillTime?: boolean;
   readonly loss?: 'mse' | 'mae';
   readonly log: (line: string) => void;
 }
@@ -127,7 +129,11 @@ export class RetrainEstimator implements PerformanceEstimator {
   async estimate(arch: Architecture, ctx: EstimateContext): Promise<Estimate> {
     const o = this.options;
     const epochs = o.epochs;
-    o.log(`retraining the best architecture from scratch on ${this.data.size} samples for ${o.timeLimit === undefined ? '' : 'up to '}${epochs} epoch(s)${o.timeLimit === undefined ? '' : ` within ${Math.round(o.timeLimit)} s (the learning rate's cosine ends with the time, at whatever speed the machine runs)`}`);
+    const fill = o.fillTime === true && o.timeLimit !== undefined;
+    const span = o.timeLimit === undefined ? '' : ` within ${Math.round(o.timeLimit)} s (the learning rate's cosine ends with the time, at whatever speed the machine runs)`;
+    o.log(`retraining the best architecture from scratch on ${this.data.size} samples ${fill ? 'for as many epochs as fit' : `for ${o.timeLimit === undefined ? '' : 'up to '}${epochs} epoch(s)`}${span}`);
+    const began = performance.now();
+    let seen = 0;
     const model = compileArchitecture(arch, { seed: ctx.seed });
     try {
       const r = await trainModel(model, this.data, {
@@ -142,7 +148,11 @@ export class RetrainEstimator implements PerformanceEstimator {
         onEpoch: (m: EpochMetrics) => {
           ctx.report(m);
           const quality = m.accuracy !== undefined ? `accuracy ${(m.accuracy * 100).toFixed(2)}%` : `mae ${m.mae?.toFixed(4)}`;
-          o.log(`  retrain epoch ${m.epoch + 1}/${epochs}: loss ${m.loss!.toFixed(4)}, ${quality}${m.partial ? ' (cut at the time limit)' : ''}`);
+          const elapsed = (performance.now() - began) / 1000;
+          seen += m.partial ? 0 : this.data.size;
+          const speed = seen > 0 ? `, ${Math.round(seen / elapsed)} samples/s` : '';
+          const clock = o.timeLimit === undefined ? '' : `, ${Math.round(elapsed)} of ${Math.round(o.timeLimit)} s`;
+          o.log(`  retrain epoch ${m.epoch + 1}${fill ? '' : `/${epochs}`}: loss ${m.loss!.toFixed(4)}, ${quality}${speed}${clock}${m.partial ? ' (cut at the time limit)' : ''}`);
         },
       });
       if (r.epochs === 0) throw new AutonasError('STOPPED_BEFORE_EPOCH', 'the retraining was stopped before its first epoch ended');
