@@ -14,7 +14,7 @@ import {
   take,
   type Dataset,
   type TensorLike,
-} from './dataset.js';
+} from './index.js';
 import { expectDataError } from './expect-data-error.test-util.js';
 
 

@@ -24,20 +24,7 @@
  * @packageDocumentation
  */
 export {
-  checkCompatible,
-  classCounts,
-  concat,
   createDataset,
-  oneHotLabels,
-  resolveClasses,
-  scale,
-  shuffle,
-  downsample,
-  kFold,
-  splitDataset,
-  splitIndices,
-  subset,
-  take,
   toFeatures,
   type CreateDatasetOptions,
   type Features,
@@ -47,10 +34,11 @@ export {
   type LabelInput,
   type NestedNumberArray,
   type NumericTypedArray,
-  type KFoldOptions,
-  type SplitOptions,
   type TensorLike,
 } from './dataset.js';
+export { resolveClasses } from './input-check.js';
+export { checkCompatible, concat, kFold, shuffle, splitDataset, splitIndices, subset, take, type KFoldOptions, type SplitOptions } from './resample.js';
+export { classCounts, downsample, oneHotLabels, scale, withFeatures } from './transforms.js';
 export {
   encodeIdx,
   parseIdx,
@@ -65,6 +53,5 @@ export {
 export { readIdxFile, type ReadIdxFileOptions } from './idx-node.js';
 export { loadMnist, type LoadMnistOptions, type MnistData } from './mnist.js';
 export { SearchData } from './search-data.js';
-export { withFeatures } from './dataset.js';
 export { createRegressionDataset, targetUnits, type RegressionDatasetOptions, type TargetInput } from './regression.js';
 export { TablePreprocessor, type ColumnKind, type ColumnSpec, type TableInput, type TablePreprocessorState } from './table.js';

@@ -1,6 +1,6 @@
 import { ConfigurationError, DataError } from '@autonas/core';
 import { describe, expect, it } from 'vitest';
-import { classCounts, createDataset, kFold } from './dataset.js';
+import { classCounts, createDataset, kFold } from './index.js';
 
 /** 53 samples, feature = index, imbalanced classes 0 (30), 1 (15), 2 (8). */
 const ds = createDataset(
@@ -45,7 +45,7 @@ describe('kFold', () => {
 
 describe('downsample', () => {
   it('averages factor×factor blocks per channel and refuses what is not an image', async () => {
-    const { downsample } = await import('./dataset.js');
+    const { downsample } = await import('./transforms.js');
     // Two 4×4×2 images; channel 0 counts up, channel 1 is constant 5.
     const x = new Float32Array(2 * 4 * 4 * 2).map((_, i) => (i % 2 === 0 ? Math.floor(i / 2) % 16 : 5));
     const ds = createDataset(x, [0, 1], { sampleShape: [4, 4, 2] });

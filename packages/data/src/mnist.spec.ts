@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ConfigurationError, DataError } from '@autonas/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classCounts } from './dataset.js';
+import { classCounts } from './index.js';
 import { encodeIdx } from './idx.js';
 import { loadMnist } from './mnist.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DataError } from '@autonas/core';
 import { TablePreprocessor } from './table.js';
 import { createRegressionDataset, targetUnits } from './regression.js';
-import { concat, createDataset, splitDataset, splitIndices, subset, take, withFeatures } from './dataset.js';
+import { concat, createDataset, splitDataset, splitIndices, subset, take, withFeatures } from './index.js';
 
 describe('TablePreprocessor', () => {
   const rows = [
