@@ -1,4 +1,4 @@
-import { ConfigurationError, DataError, Random } from '@autonas/core';
+import { ConfigurationError, DataError } from '@autonas/core';
 import { checkClassNames, checkNumClassesOption, checkSampleShapeOption, fmtShape, product, readFeatures, readLabels, toFloat32Checked, toLabels, where } from './input-check.js';
 
 /**

@@ -1,7 +1,7 @@
 // Input checking for @autonas/data: features and labels read from tensors, typed arrays or nested
 // arrays, each bad value reported as a DataError naming its index. Internal: the package index
 // exports only resolveClasses from here.
-import { ConfigurationError, DataError, Random } from '@autonas/core';
+import { ConfigurationError, DataError } from '@autonas/core';
 import type { NumericTypedArray, TensorLike } from './dataset.js';
 
 /** Largest label allowed, so that `numClasses = label + 1` still fits an int32. */

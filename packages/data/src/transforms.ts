@@ -1,5 +1,5 @@
 // Transforms of datasets that keep their samples: scaling, downsampling, replaced features, label counts and one-hot labels.
-import { ConfigurationError, DataError, Random } from '@autonas/core';
+import { ConfigurationError, DataError } from '@autonas/core';
 import { makeDataset, type Dataset } from './dataset.js';
 import { fmtValue } from './input-check.js';
 
