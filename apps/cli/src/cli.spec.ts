@@ -15,6 +15,12 @@ describe('autonas CLI', () => {
     const a = capture();
     expect(await runCli(['search', '--help'], a.io)).toBe(0);
     expect(a.out.join('\n')).toContain('--max-trials');
+    const top = capture();
+    expect(await runCli(['--help'], top.io)).toBe(0);
+    for (const part of ['autonas search [options]', 'autonas dashboard DIR', 'autonas worker --redis URL', '--max-trials', '--allow-remote', '--max-jobs']) expect(top.out.join('\n')).toContain(part);
+    const v = capture();
+    expect(await runCli(['--version'], v.io)).toBe(0);
+    expect(v.out).toEqual([JSON.parse(await fs.readFile(new URL('../package.json', import.meta.url), 'utf8')).version]);
     const b = capture();
     expect(await runCli(['fly'], b.io)).toBe(2);
     expect(b.err[0]).toContain('unknown command "fly"');

@@ -3,13 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { AutonasError, ImageClassifier, builtinPlugins, loadMnist, summarize, type PluginEntry, type PluginRegistry, type TrialRecord } from 'autonas';
 
 const STRATEGY_NAMES = builtinPlugins().names('strategy');
 import { loadSearchFlags, saveSearchFlags } from './resume.js';
-import { runWorkerCommand } from './worker.js';
+import { WORKER_HELP, runWorkerCommand } from './worker.js';
 import { DARTS_DEFAULTS, runDartsSearch } from './darts.js';
-import { SEARCH_DASHBOARD_HELP, SEARCH_DASHBOARD_OPTIONS, runDashboardCommand, startSearchDashboard } from './dashboard.js';
+import { DASHBOARD_HELP, SEARCH_DASHBOARD_HELP, SEARCH_DASHBOARD_OPTIONS, runDashboardCommand, startSearchDashboard } from './dashboard.js';
 
 /** Defaults of `autonas search`: sized so the run ends within 10 minutes on 2 cores on wasm. */
 export const SEARCH_DEFAULTS = {
@@ -47,10 +48,11 @@ accuracy on the held-out test set and saves it.
 
   --dataset NAME          dataset (mnist)                                   [${SEARCH_DEFAULTS.dataset}]
   --max-trials N          most candidate architectures                      [${SEARCH_DEFAULTS.maxTrials}]
-  --budget T              seconds (or 90s, 10m, 1h) for the whole job: the search gets a share
-                          from the measured speed, the retraining fills the rest and its
-                          learning-rate schedule ends with it; the best model so far is
-                          always returned (--time-limit and --retrain-time-limit then only cap)
+  --budget T              seconds (or 90s, 10m, 1h) for the whole job (npm start: 9m): after the
+                          baseline the search gets at most half of what is left, the
+                          retraining the rest, its learning-rate schedule ending with it; the
+                          best model so far is always returned (--time-limit and
+                          --retrain-time-limit then only cap)
   --time-limit S          seconds for the search (retraining not counted)   [${SEARCH_DEFAULTS.timeLimit}; ${SEARCH_DEFAULTS.morphismTimeLimit} for morphism-bo]
   --objective NAME        what is optimised: val_accuracy, val_loss          [val_accuracy]
   --plugin MODULE         load plugins from MODULE (its default export: a plugin entry or a
@@ -140,6 +142,25 @@ function trialLine(t: TrialRecord): string {
   return `trial ${String(t.id + 1).padStart(2)} | ${status} | ${params} | ${(t.seconds ?? 0).toFixed(1)} s${t.cached ? ' (cached)' : ''}${grown}\n         ${summarize(t.architecture)}`;
 }
 
+/** The version of this package (`@autonas/cli`), as `autonas --version` prints it. */
+export const CLI_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+/** `autonas --help`: the commands, then every command's options. */
+function topHelp(): string {
+  return `autonas ${CLI_VERSION}: neural architecture search on TensorFlow.js
+
+Commands:
+  autonas search [options]      search architectures, retrain the best, report its test accuracy, save it
+  autonas dashboard DIR...      serve the live dashboard of experiment directories (127.0.0.1)
+  autonas worker --redis URL    run the trials of searches sent through Redis (BullMQ)
+  autonas --version             print the version
+  autonas --help                this text
+
+${HELP}
+${DASHBOARD_HELP}
+${WORKER_HELP}`;
+}
+
 /**
  * Runs the CLI with the given arguments; returns the process exit code.
  * @example
@@ -150,9 +171,13 @@ function trialLine(t: TrialRecord): string {
  */
 export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) }): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '-h' || command === '--help') {
-    io.out(HELP);
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    io.out(topHelp());
     return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-v' || command === 'version') {
+    io.out(CLI_VERSION);
+    return 0;
   }
   if (command === 'worker') return runWorkerCommand(rest, io).catch((e) => cliError(e, io));
   if (command === 'dashboard') return runDashboardCommand(rest, io).catch((e) => cliError(e, io));
