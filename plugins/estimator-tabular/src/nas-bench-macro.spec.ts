@@ -120,6 +120,15 @@ describe('TabularEstimator', () => {
     e.close();
   });
 
+  it('refuses at construction a cost metric the benchmark declares its entries lack', async () => {
+    expect(() => new TabularEstimator(bench, { cost: 'latency' })).toThrow(expect.objectContaining({ code: 'BAD_COST', message: expect.stringContaining('they have meanAcc, std, params, flops') }));
+    expect(() => new TabularEstimator(bench, { cost: 'params' })).not.toThrow();
+    // A benchmark that declares no metrics is checked when a trial runs, as before.
+    const undeclared = { name: 'plain', size: bench.size, optimum: bench.optimum, lookup: (a: Parameters<typeof bench.lookup>[0]) => bench.lookup(a) };
+    const est = new TabularEstimator(undeclared, { cost: 'latency' });
+    await expect(est.estimate(space.fromKey('22212220'), { trialId: 0, seed: 0, signal: new AbortController().signal, report: () => {} })).rejects.toThrow(/no "latency"/);
+  });
+
   it('draws one of the single runs by the trial seed when asked for noisy scores', async () => {
     const key = '22212220';
     const runs = bench.row(key)!.test_acc;
@@ -149,6 +158,5 @@ describe('TabularEstimator', () => {
     setTimeout(() => ac.abort(new Error('stop')), 30);
     await expect(p).rejects.toThrow('stop');
     expect(Date.now() - started).toBeLessThan(5000);
-    await expect(new TabularEstimator(bench, { cost: 'latency' }).estimate(space.fromKey('11111111'), { trialId: 0, seed: 0, signal: ac.signal, report: () => {} })).rejects.toThrow(/no "latency"/);
   });
 });

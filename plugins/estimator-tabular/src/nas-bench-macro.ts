@@ -61,6 +61,7 @@ export function macroClassKey(key: string): string {
  */
 export class NasBenchMacro implements TabularBenchmark {
   readonly name = 'nas-bench-macro';
+  readonly metrics = ['meanAcc', 'std', 'params', 'flops'] as const;
   readonly size: number;
   readonly optimum: { readonly key: string; readonly score: number };
 

@@ -31,6 +31,12 @@ export interface TabularBenchmark {
   readonly optimum: { readonly key: string; readonly score: number };
   /** The row of an architecture, or `undefined` when the benchmark does not hold it. */
   lookup(arch: Architecture): TabularEntry | undefined;
+  /**
+   * The names of the metrics every entry has. When given, a {@link TabularEstimator} whose cost
+   * names a metric the entries lack is refused at construction (`BAD_COST`) rather than failing
+   * every trial.
+   */
+  readonly metrics?: readonly string[];
 }
 
 /** Options of {@link TabularEstimator}. */
@@ -76,6 +82,13 @@ export class TabularEstimator implements PerformanceEstimator {
     this.name = `tabular:${benchmark.name}`;
     if (options.secondsPerUnit !== undefined && !(options.secondsPerUnit >= 0)) {
       throw new ConfigurationError('BAD_COST', `secondsPerUnit must be a non-negative number, got ${options.secondsPerUnit}`);
+    }
+    const declared = benchmark.metrics;
+    if (declared !== undefined && typeof options.cost !== 'function') {
+      const key = options.cost ?? (declared.includes('flops') ? 'flops' : 'params');
+      if (!declared.includes(key)) {
+        throw new ConfigurationError('BAD_COST', `${benchmark.name} entries have no "${key}" to simulate the cost from (they have ${declared.join(', ')}); pass cost: one of those, or a function of the entry`);
+      }
     }
     if (options.score !== undefined && options.score !== 'mean' && options.score !== 'run') {
       throw new ConfigurationError('BAD_SCORE', `score must be 'mean' or 'run', got ${JSON.stringify(options.score)}`);
