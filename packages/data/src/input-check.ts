@@ -210,22 +210,26 @@ export function readNested(root: readonly unknown[], label: string, ctx: string)
   return { values: out, owned: true, original, shape: shape.length === 1 ? undefined : shape };
 }
 
+/** A tensor-like's flat values from `dataSync()`, checked against its shape; `undefined` when it has only `arraySync()`. */
+function tensorValues(t: TensorLike, shape: readonly number[], label: string, ctx: string): ArrayLike<unknown> | undefined {
+  if (typeof t.dataSync !== 'function') return undefined;
+  const values = t.dataSync();
+  if (values == null || typeof values.length !== 'number') {
+    throw new DataError('INVALID_INPUT', `${ctx}: ${label}.dataSync() did not return an array`);
+  }
+  if (values.length !== product(shape)) {
+    throw new DataError('SHAPE_MISMATCH', `${ctx}: ${label}.dataSync() returned ${values.length} values, but ${label}.shape ${fmtShape(shape)} needs ${product(shape)}`);
+  }
+  return values;
+}
+
 export function readFeatures(x: unknown, ctx: string): RawFeatures {
   if (isTypedArray(x)) return { values: x, shape: undefined };
   if (Array.isArray(x)) return readNested(x, 'x', ctx);
   if (isTensorLike(x)) {
     const shape = checkTensorShape(x.shape, 'x', ctx);
-    if (typeof x.dataSync === 'function') {
-      const values = x.dataSync();
-      if (values == null || typeof values.length !== 'number') {
-        throw new DataError('INVALID_INPUT', `${ctx}: x.dataSync() did not return an array`);
-      }
-      if (values.length !== product(shape)) {
-        throw new DataError(
-          'SHAPE_MISMATCH',
-          `${ctx}: x.dataSync() returned ${values.length} values, but x.shape ${fmtShape(shape)} needs ${product(shape)}`,
-        );
-      }
+    const values = tensorValues(x, shape, 'x', ctx);
+    if (values !== undefined) {
       return { values, shape: shape.length <= 1 ? undefined : shape };
     }
     const nested = x.arraySync!();
@@ -384,17 +388,8 @@ export function readLabels(y: unknown, ctx: string): RawLabels {
   }
   if (isTensorLike(y)) {
     const shape = checkTensorShape(y.shape, 'y', ctx);
-    if (typeof y.dataSync === 'function') {
-      const flat = y.dataSync();
-      if (flat == null || typeof flat.length !== 'number') {
-        throw new DataError('INVALID_INPUT', `${ctx}: y.dataSync() did not return an array`);
-      }
-      if (flat.length !== product(shape)) {
-        throw new DataError(
-          'SHAPE_MISMATCH',
-          `${ctx}: y.dataSync() returned ${flat.length} values, but y.shape ${fmtShape(shape)} needs ${product(shape)}`,
-        );
-      }
+    const flat = tensorValues(y, shape, 'y', ctx);
+    if (flat !== undefined) {
       if (flat.length === 0) throw new DataError('EMPTY_DATA', `${ctx}: y is empty (shape ${fmtShape(shape)})`);
       return fromRows(flat, shape, ctx);
     }
