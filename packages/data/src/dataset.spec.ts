@@ -97,6 +97,16 @@ describe('createDataset: inputs', () => {
     expect(ds.numClasses).toBe(3);
   });
 
+  it('refuses a tensor-like whose dataSync() disagrees with its shape or returns no array, for x and for y', () => {
+    const x = fakeTensor([3, 2], [0, 1, 2, 3, 4, 5]);
+    const y = fakeTensor([3], [0, 1, 2]);
+    expectDataError(() => createDataset(fakeTensor([3, 2], [0, 1, 2]), y), 'SHAPE_MISMATCH', 'x.dataSync() returned 3 values, but x.shape [3, 2] needs 6');
+    expectDataError(() => createDataset(x, fakeTensor([3], [0, 1])), 'SHAPE_MISMATCH', 'y.dataSync() returned 2 values, but y.shape [3] needs 3');
+    const broken = (shape: number[]) => ({ shape, dataSync: () => null as unknown as ArrayLike<number> });
+    expectDataError(() => createDataset(broken([3, 2]), y), 'INVALID_INPUT', 'x.dataSync() did not return an array');
+    expectDataError(() => createDataset(x, broken([3])), 'INVALID_INPUT', 'y.dataSync() did not return an array');
+  });
+
   it('accepts tensor-likes with only arraySync', () => {
     const x: TensorLike = { shape: [2, 2], arraySync: () => [[1, 2], [3, 4]] };
     const y: TensorLike = { shape: [2, 3], arraySync: () => [[0, 0, 1], [1, 0, 0]] };
