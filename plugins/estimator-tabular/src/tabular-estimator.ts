@@ -39,6 +39,11 @@ export interface TabularBenchmark {
   readonly metrics?: readonly string[];
 }
 
+/** The metric a cost is simulated from: the one named, else `flops` when there is one, else `params`. */
+function costMetric(named: string | undefined, has: (metric: string) => boolean): string {
+  return named ?? (has('flops') ? 'flops' : 'params');
+}
+
 /** Options of {@link TabularEstimator}. */
 export interface TabularEstimatorOptions {
   /**
@@ -85,7 +90,7 @@ export class TabularEstimator implements PerformanceEstimator {
     }
     const declared = benchmark.metrics;
     if (declared !== undefined && typeof options.cost !== 'function') {
-      const key = options.cost ?? (declared.includes('flops') ? 'flops' : 'params');
+      const key = costMetric(options.cost, (m) => declared.includes(m));
       if (!declared.includes(key)) {
         throw new ConfigurationError('BAD_COST', `${benchmark.name} entries have no "${key}" to simulate the cost from (they have ${declared.join(', ')}); pass cost: one of those, or a function of the entry`);
       }
@@ -115,7 +120,7 @@ export class TabularEstimator implements PerformanceEstimator {
   private simulatedSeconds(entry: TabularEntry): number {
     const cost = this.options.cost;
     if (typeof cost === 'function') return cost(entry);
-    const key = cost ?? ('flops' in entry.metrics ? 'flops' : 'params');
+    const key = costMetric(cost, (m) => m in entry.metrics);
     const units = entry.metrics[key];
     if (units === undefined) throw new ConfigurationError('BAD_COST', `${this.benchmark.name} entries have no "${key}" to simulate the cost from (they have ${Object.keys(entry.metrics).join(', ')})`);
     return units * (this.options.secondsPerUnit ?? 1e-6);
