@@ -85,6 +85,11 @@ describe('a budget that always returns the best it has', () => {
     expect(r.stoppedBy === 'timeLimit' || r.stoppedBy === 'maxTrials').toBe(true);
     // The retraining runs until its share of the budget is spent (not a fixed number of epochs).
     expect(r.retrain!.stoppedAtTimeLimit).toBe(true);
+    expect(lines).toContainEqual(expect.stringMatching(/^retraining the best architecture from scratch on \d+ samples for as many epochs as fit within \d+ s/));
+    // Every whole retraining epoch says its speed and where it stands on the clock.
+    const epochLines = lines.filter((l) => l.startsWith('  retrain epoch ') && !l.endsWith('(cut at the time limit)'));
+    expect(epochLines.length).toBeGreaterThan(0);
+    for (const l of epochLines) expect(l).toMatch(/^ {2}retrain epoch \d+: loss [\d.]+, accuracy [\d.]+%, \d+ samples\/s, \d+ of \d+ s$/);
     const { accuracy } = await clf.evaluate(test.x, test.y, { sampleShape: shape });
     // How far a 40 s job gets depends on the machine's load (0.67 to 0.8 measured); chance is 0.1.
     expect(accuracy).toBeGreaterThan(0.5);
