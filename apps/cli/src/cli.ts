@@ -57,7 +57,7 @@ accuracy on the held-out test set and saves it.
   --objective NAME        what is optimised: val_accuracy, val_loss          [val_accuracy]
   --plugin MODULE         load plugins from MODULE (its default export: a plugin entry or a
                           list of them, e.g. a strategy then chosen by --strategy NAME)
-  --strategy NAME         search strategy: ${STRATEGY_NAMES.join(', ')}, darts [${SEARCH_DEFAULTS.strategy}]
+  --strategy NAME         search strategy: ${STRATEGY_NAMES.join(', ')} [${SEARCH_DEFAULTS.strategy}]
                           morphism-bo: Auto-Keras's search; trains the known-good network, then
                           grows trained networks by function-preserving morphisms (a child
                           continues from its parent's weights), chosen by Bayesian optimisation
@@ -210,7 +210,10 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     if (dataset !== 'mnist') throw new AutonasError('BAD_ARGUMENT', `--dataset "${dataset}" is not available; datasets: mnist`);
     const plugins = await loadPlugins(values.plugin ?? []);
     const strategy = values.strategy ?? SEARCH_DEFAULTS.strategy;
-    if (!plugins.has('strategy', strategy) && strategy !== 'darts') throw new AutonasError('BAD_ARGUMENT', `--strategy "${strategy}" is not available; strategies: ${plugins.names('strategy').join(', ')}, darts`);
+    if (!plugins.has('strategy', strategy)) throw new AutonasError('BAD_ARGUMENT', `--strategy "${strategy}" is not available; strategies: ${plugins.names('strategy').join(', ')}`);
+    // What a strategy can do comes from what it declares: one that trains networks of its own or grows trained parents runs in one process.
+    const declared = plugins.get('strategy', strategy).capabilities ?? {};
+    const ownNetworks = declared.trainsOwnNetworks === true || declared.parentWeights === true;
     const budget = values.budget === undefined ? undefined : durationArg('budget', values.budget);
     const objective = values.objective as 'val_accuracy' | 'val_loss' | undefined;
     if (objective !== undefined && objective !== 'val_accuracy' && objective !== 'val_loss') throw new AutonasError('BAD_ARGUMENT', `--objective must be val_accuracy or val_loss, got "${objective}"`);
@@ -233,8 +236,8 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     const oneShot = values['one-shot'] === true;
     if (values['supernet-steps'] !== undefined && !oneShot) throw new AutonasError('BAD_ARGUMENT', '--supernet-steps needs --one-shot');
     const supernetSteps = intArg('supernet-steps', values['supernet-steps'], 1000);
-    if (oneShot && (strategy === 'darts' || strategy === 'morphism-bo')) throw new AutonasError('BAD_ARGUMENT', `--one-shot does not apply to --strategy ${strategy}, which trains its own networks`);
-    const singleProcess = oneShot ? '--one-shot' : folds !== undefined ? '--folds' : strategy === 'darts' || strategy === 'morphism-bo' ? `--strategy ${strategy}` : undefined;
+    if (oneShot && ownNetworks) throw new AutonasError('BAD_ARGUMENT', `--one-shot does not apply to --strategy ${strategy}, which trains its own networks`);
+    const singleProcess = oneShot ? '--one-shot' : folds !== undefined ? '--folds' : ownNetworks ? `--strategy ${strategy}` : undefined;
     const workers = values.workers === undefined ? (singleProcess ? 1 : SEARCH_DEFAULTS.workers) : values.workers === 'auto' ? 'auto' : intArg('workers', values.workers, 1);
     if (values.workers !== undefined && singleProcess && workers !== 1) {
       throw new AutonasError('BAD_ARGUMENT', `--workers runs low-fidelity trials in worker processes; it does not apply to ${singleProcess}`);

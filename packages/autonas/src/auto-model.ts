@@ -72,6 +72,8 @@ export interface AutoModelOptions {
   readonly seed?: number;
   /** A strategy plugin's name (see {@link builtinPlugins}) or an instance. Default `'random'`. */
   readonly strategy?: string | SearchStrategy;
+  /** Options of the strategy plugin (e.g. `{ epochs: 4 }` for `darts`' supernet). */
+  readonly strategyOptions?: object;
   /** Options of the space plugin (a value given in `fixed` is not searched). */
   readonly space?: object;
   /** What is optimised. Default: `val_accuracy` for classification, `val_loss` for regression. */
@@ -494,7 +496,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
     const strategy = typeof this.options.strategy === 'object'
       ? this.options.strategy
       : this.plugins.get<import('./builtins.js').StrategyContext, SearchStrategy>('strategy', this.options.strategy ?? 'random').create({
-          seed, maxTrials: p.maxTrials, startWithDefault: this.options.startWithDefault ?? true, options: undefined,
+          seed, maxTrials: p.maxTrials, startWithDefault: this.options.startWithDefault ?? true, data: { train: p.train, validation: p.validation }, log, options: this.options.strategyOptions,
         });
     const container = createContainer(
       { maxTrials: p.maxTrials ?? (budget.timeLimit === undefined ? 10 : undefined), timeLimit: budget.timeLimit, seed },
@@ -585,7 +587,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
     const strategy = plugins.has('strategy', strategyName) ? (plugins.get('strategy', strategyName) as StrategyPlugin) : undefined;
     const parentWeights = strategy?.capabilities?.parentWeights === true;
     const baseSpace = plugins.get<{ inputShape: readonly number[]; head: HeadSpec; options?: object }, SearchSpace>('space', input.space).create({ inputShape: data.sampleShape, head, options: this.options.space });
-    const space = parentWeights && strategy?.space ? strategy.space(baseSpace) : baseSpace;
+    const space = strategy?.space ? strategy.space(baseSpace, { inputShape: data.sampleShape, head, options: this.options.strategyOptions }) : baseSpace;
     const est = this.options.estimator;
     const training = this.trainingOptions(options, { objective, epochs });
     const lowfi = plugins.get('estimator', 'lowfi') as EstimatorPlugin;
@@ -597,6 +599,10 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
     let estimator: PreparedEstimator;
     let standalone: PreparedEstimator;
     const oneShot = typeof est === 'object' ? est.oneShot : undefined;
+    if (strategy?.capabilities?.trainsOwnNetworks) {
+      if (oneShot !== undefined) throw new ConfigurationError('ONESHOT_WITH_STRATEGY', `the ${strategyName} strategy trains a supernet of its own: it takes no one-shot estimator`);
+      if (options.folds !== undefined) requireCapability(strategy, 'folds', 'STRATEGY_WITH_FOLDS', `folds with the ${strategyName} strategy`);
+    }
     if (oneShot !== undefined) {
       const entry = plugins.get('estimator', 'oneshot') as EstimatorPlugin;
       if (parentWeights) throw new ConfigurationError('ONESHOT_WITH_MORPHISM', `the ${strategyName} strategy cannot use the ${entry.name} estimator: ${entry.capabilities?.reasons?.parentWeights ?? 'it needs trained parents'}`);

@@ -13,11 +13,13 @@ import type { SearchData } from '@autonas/data';
 import { LowFidelityEstimator, lowFidelitySubsets, type LowFidelityOptions } from '@autonas/estimator-lowfi';
 import { OneShotEstimator, type OneShotOptions } from '@autonas/estimator-oneshot';
 import { WorkerPoolEstimator } from '@autonas/executor-workers';
+import { DartsCellSpace, type DartsCellSpaceOptions } from '@autonas/space-cell';
 import { ChainSpace, type ChainSpaceOptions } from '@autonas/space-chain';
 import { DenseSpace, type DenseSpaceOptions } from '@autonas/space-dense';
 import { EvolutionStrategy } from '@autonas/strategy-evolution';
 import { MorphismBoStrategy, MorphismEstimator, MorphismSpace } from '@autonas/strategy-morphism-bo';
 import { RandomStrategy } from '@autonas/strategy-random';
+import { DartsStrategy, type DartsStrategyOptions } from '@autonas/strategy-darts';
 import { RlStrategy } from '@autonas/strategy-rl';
 import type { BackendRequest } from '@autonas/tfjs';
 import { compactDataset, type WorkerEstimatorOptions } from './worker-estimator.js';
@@ -36,6 +38,16 @@ export interface StrategyContext {
   readonly maxTrials?: number;
   /** Try the space's known-good default network first. */
   readonly startWithDefault: boolean;
+  /** The search data (never the test set), for strategies that train networks of their own (a DARTS supernet). */
+  readonly data?: SearchData;
+  /** Progress lines (the host's log). */
+  readonly log?: (line: string) => void;
+  readonly options?: object;
+}
+
+/** What a strategy plugin's own space is made from: the task's space and what it was made from. */
+export interface StrategySpaceContext extends Omit<SpaceContext, 'options'> {
+  /** The strategy's options (`AutoModelOptions.strategyOptions`). */
   readonly options?: object;
 }
 
@@ -44,12 +56,13 @@ export type TrainingOptions = LowFidelityOptions;
 
 /**
  * A strategy plugin. Besides making the strategy, one that grows trained networks (network
- * morphism) declares `parentWeights` and brings the space and the estimator it needs.
+ * morphism) declares `parentWeights` and brings the space and the estimator it needs; one that
+ * searches a space of its own kind (DARTS's cells) brings that space.
  */
 export interface StrategyPlugin extends PluginEntry<StrategyContext, SearchStrategy> {
   readonly kind: 'strategy';
-  /** The space its trials live in, built on the task's space. */
-  readonly space?: (base: SearchSpace) => SearchSpace;
+  /** The space its trials live in (and the final network is retrained in), built on the task's space or instead of it. */
+  readonly space?: (base: SearchSpace, context: StrategySpaceContext) => SearchSpace;
   /** The estimator its trials need (a child starts from its parent's weights). */
   readonly estimator?: (data: SearchData, options: TrainingOptions) => PerformanceEstimator;
 }
@@ -84,18 +97,39 @@ export type EstimatorPlugin = PluginEntry<EstimatorContext, PreparedEstimator> &
 /** A runner plugin: trials of a remote-capable estimator placed in worker processes. */
 export type RunnerPlugin = PluginEntry<{ readonly workers: number; readonly spec: { module: string; export: string; options: unknown } }, PerformanceEstimator & { start(): Promise<void>; close(): void }> & { readonly kind: 'runner' };
 
+/** Options of the `darts` strategy plugin: the supernet search's, and the network its derived cell is trained in. */
+export interface DartsPluginOptions extends Omit<DartsStrategyOptions, 'data' | 'retrainSpace'> {
+  /** Cells and channels of the network every trial (and the final retraining) builds from a cell, when the task's space is not a cell space. */
+  readonly network?: Partial<Omit<DartsCellSpaceOptions, 'inputShape' | 'numClasses'>>;
+}
+
+/**
+ * Sizes of the `darts` strategy plugin unless given: a supernet of 3 cells × 4 channels searched
+ * for 2 epochs (first order) on at most 2,000 images of each split (at half size when they are 24
+ * pixels or more), and trials of 3 cells × 8 channels, so that on 2 cores the supernet takes
+ * minutes, not hours (DARTS' own CIFAR search is 8 cells × 16 channels for 50 epochs).
+ */
+export const DARTS_SEARCH_DEFAULTS: DartsPluginOptions = { cells: 3, channels: 4, epochs: 2, order: 1, maxSamples: 2000, network: { cells: 3, channels: 8 } };
+
+/** The `cell` space for images and a classification head. */
+function cellSpace(inputShape: readonly number[], head: HeadSpec, options: Partial<DartsCellSpaceOptions> | undefined): DartsCellSpace {
+  if (head.type !== 'classification') throw new ConfigurationError('SPACE_HEAD', `the cell space builds classifiers; it has no ${head.type} head`);
+  if (inputShape.length !== 3) throw new ConfigurationError('SPACE_INPUT', `the cell space takes images [height, width, channels], got samples of shape [${inputShape}]`);
+  return new DartsCellSpace({ ...options, inputShape: inputShape as [number, number, number], numClasses: head.classes });
+}
+
 const here = fileURLToPath(import.meta.url);
 const workerModule = path.join(path.dirname(here), here.endsWith('.ts') ? 'worker-estimator.ts' : 'worker-estimator.js');
 
 /**
- * The built-in plugins, found by name: spaces `chain` and `dense`; strategies `random`,
- * `evolution`, `rl`, `morphism-bo`; estimators `lowfi` and `oneshot`; the `workers` runner.
+ * The built-in plugins, found by name: spaces `chain`, `dense` and `cell`; strategies `random`,
+ * `evolution`, `rl`, `morphism-bo`, `darts`; estimators `lowfi` and `oneshot`; the `workers` runner.
  * Copy it with `clone()` to add plugins of your own.
  *
  * @example
  * ```ts
  * import { builtinPlugins } from 'autonas';
- * console.log(builtinPlugins().names('strategy')); // ['random', 'evolution', 'rl', 'morphism-bo']
+ * console.log(builtinPlugins().names('strategy')); // ['random', 'evolution', 'rl', 'morphism-bo', 'darts']
  * ```
  */
 export function builtinPlugins(): PluginRegistry {
@@ -107,6 +141,10 @@ export function builtinPlugins(): PluginRegistry {
   r.register<SpaceContext, SearchSpace>({
     kind: 'space', name: 'dense', description: 'a chain of dense blocks for structured data',
     create: ({ inputShape, head, options }) => new DenseSpace({ ...(options as Partial<DenseSpaceOptions>), inputUnits: inputShape.reduce((a, b) => a * b, 1), head }),
+  });
+  r.register<SpaceContext, SearchSpace>({
+    kind: 'space', name: 'cell', description: 'DARTS / NASNet cells (normal and reduction), stacked into a classifier',
+    create: ({ inputShape, head, options }) => cellSpace(inputShape, head, options as Partial<DartsCellSpaceOptions> | undefined),
   });
   r.register<StrategyContext, SearchStrategy>({
     kind: 'strategy', name: 'random', description: 'random search without repeats',
@@ -138,6 +176,36 @@ export function builtinPlugins(): PluginRegistry {
     },
   };
   r.register(morphism);
+  const darts: StrategyPlugin = {
+    kind: 'strategy', name: 'darts',
+    description: "DARTS: the cell space relaxed into a supernet searched by gradient descent; the derived cell is one trial, retrained like any other",
+    capabilities: {
+      trainsOwnNetworks: true,
+      reasons: { parentWeights: 'DARTS trains one supernet, not trained parents', folds: 'the supernet trains on one split' },
+    },
+    // The trials' network: the task's space when it is a cell space, else the `cell` space at DARTS_SEARCH_DEFAULTS.network.
+    space: (base, { inputShape, head, options }) => {
+      const o = { ...DARTS_SEARCH_DEFAULTS, ...(options as Partial<DartsPluginOptions> | undefined) };
+      return base.name === 'darts-cell' ? base : cellSpace(inputShape, head, o.network);
+    },
+    create: ({ seed, data, log, options }) => {
+      if (!data) throw new ConfigurationError('NO_DATA', 'the darts strategy needs the search data (its supernet trains on it)');
+      const [h = 0, w = 0] = data.train.sampleShape;
+      // Images of 24 pixels or more are searched at half size (the cell is then built at full size).
+      const { network: _n, ...o } = { ...DARTS_SEARCH_DEFAULTS, downsample: Math.min(h, w) >= 24 ? 2 : 1, ...(options as Partial<DartsPluginOptions> | undefined) };
+      const epochs = o.epochs ?? 10;
+      const n = Math.min(data.train.size, o.maxSamples ?? Infinity);
+      log?.(`darts: a supernet of ${o.cells} cells × ${o.channels} channels searched for ${epochs} epoch(s) on ${n} images${o.downsample! > 1 ? ` shrunk ${o.downsample}×` : ''} (first ${o.order === 2 ? 'and second ' : ''}order); the derived cell is the search's trial`);
+      return new DartsStrategy({
+        seed, data, ...o,
+        onEpoch: (r) => {
+          log?.(`darts supernet epoch ${r.epoch + 1}/${epochs}: validation accuracy ${(r.valAccuracy * 100).toFixed(2)}% in ${r.seconds.toFixed(1)} s; cell normal ${r.genotype.normal.map(([op, i]) => `${op}←${i}`).join(' ')}`);
+          o.onEpoch?.(r);
+        },
+      });
+    },
+  };
+  r.register(darts);
   const lowfi: EstimatorPlugin = {
     kind: 'estimator', name: 'lowfi', description: 'trains each candidate briefly on fixed subsets',
     capabilities: { workers: true, folds: true, keepsModel: true },

@@ -1,5 +1,5 @@
 import { ConfigurationError, ContainerModule, SearchStrategy, StateError, type Architecture, type DecisionValue, type ExecutionEngine, type SearchSpace } from '@autonas/core';
-import { SearchData, type Dataset } from '@autonas/data';
+import { SearchData, downsample, splitDataset, type Dataset } from '@autonas/data';
 import type { Genotype } from './cell-plan.js';
 import { retrainArchitecture, searchSupernet, type DartsEpochRecord, type RetrainOptions, type RetrainResult, type SupernetSearchOptions, type SupernetSearchResult } from './search.js';
 
@@ -12,6 +12,14 @@ export interface DartsStrategyOptions extends SupernetSearchOptions {
    * typically the same cell space re-stacked deeper or wider. Default: the searched space.
    */
   readonly retrainSpace?: SearchSpace;
+  /**
+   * Search the supernet on images shrunk by this integer factor (average pooling), a low-fidelity
+   * search: a cell's ops do not depend on the resolution, so the derived cell is then built at the
+   * data's own size. Default 1 (full size).
+   */
+  readonly downsample?: number;
+  /** Most samples of each split the supernet trains on (a seeded stratified subset). Default all. */
+  readonly maxSamples?: number;
 }
 
 interface DartsState {
@@ -65,13 +73,26 @@ export class DartsStrategy implements SearchStrategy {
       // Searching costs far more than the single trial: not when the budget is already spent.
       if (!engine.canSubmit()) return;
       if (!this.options.data) throw new ConfigurationError('NO_DATA', 'DartsStrategy needs SearchData (options.data, or bind SearchData in the container)');
-      const r = await searchSupernet(space, this.options.data, {
-        ...this.options,
-        onEpoch: (rec) => {
-          this.progressRecord.push(rec);
-          this.options.onEpoch?.(rec);
-        },
-      });
+      // The supernet stops with the search's budget (its α so far still gives a cell).
+      const budget = new AbortController();
+      const watch = setInterval(() => engine.canSubmit() || budget.abort(), 250);
+      const given = this.options.signal;
+      const onGiven = () => budget.abort(given?.reason);
+      given?.addEventListener('abort', onGiven, { once: true });
+      let r: SupernetSearchResult;
+      try {
+        r = await searchSupernet(space, this.searchData(this.options.data), {
+          ...this.options,
+          signal: budget.signal,
+          onEpoch: (rec) => {
+            this.progressRecord.push(rec);
+            this.options.onEpoch?.(rec);
+          },
+        });
+      } finally {
+        clearInterval(watch);
+        given?.removeEventListener('abort', onGiven);
+      }
       this.lastSearch = r;
       this.genotypeFound = r.genotype;
       this.decisionsFound = r.decisions;
@@ -82,6 +103,17 @@ export class DartsStrategy implements SearchStrategy {
     this.submitted = true;
     await engine.submit(arch);
     engine.checkpoint(this.state());
+  }
+
+  /** The supernet's data: at most `maxSamples` of each split, shrunk by `downsample`. */
+  private searchData(data: SearchData): SearchData {
+    const { downsample: factor = 1, maxSamples, seed = 0 } = this.options;
+    if (maxSamples !== undefined && !(Number.isInteger(maxSamples) && maxSamples >= 2)) throw new ConfigurationError('BAD_OPTION', `maxSamples must be an integer >= 2, got ${maxSamples}`);
+    const prepare = (d: Dataset): Dataset => {
+      const few = maxSamples !== undefined && d.size > maxSamples ? splitDataset(d, { fraction: maxSamples / d.size, seed }).validation : d;
+      return factor === 1 ? few : downsample(few, factor);
+    };
+    return { train: prepare(data.train), validation: prepare(data.validation) };
   }
 
   state(): DartsState {
