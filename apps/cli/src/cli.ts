@@ -77,6 +77,10 @@ accuracy on the held-out test set and saves it.
                           (auto: one per core, ${os.availableParallelism()} here; wasm trains on one core, so on
                           2 cores 2 workers give about 1.8× the trials per hour; 1 by default
                           with --one-shot, --folds, morphism-bo and darts, which need one process)
+  --redis URL             send the trials to a BullMQ queue on this Redis, run by
+                          \`autonas worker --redis URL\` processes on any machine (--workers N:
+                          trials queued at once, default 2); the retraining stays here
+  --queue NAME            the queue on --redis                               [autonas-trials]
   --folds K               score candidates by K-fold cross-validation (K times the cost)
   --one-shot              score candidates in seconds on a weight-sharing supernet trained once
                           (a proxy: the winner is also trained alone, and the report shows both)
@@ -196,6 +200,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
         folds: { type: 'string' }, 'no-baseline': { type: 'boolean' }, plan: { type: 'boolean' },
         'one-shot': { type: 'boolean' }, 'supernet-steps': { type: 'string' }, workers: { type: 'string' }, ...SEARCH_DASHBOARD_OPTIONS,
         budget: { type: 'string' }, objective: { type: 'string' }, plugin: { type: 'string', multiple: true },
+        redis: { type: 'string' }, queue: { type: 'string' },
       },
       strict: true,
     });
@@ -238,7 +243,11 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     const supernetSteps = intArg('supernet-steps', values['supernet-steps'], 1000);
     if (oneShot && ownNetworks) throw new AutonasError('BAD_ARGUMENT', `--one-shot does not apply to --strategy ${strategy}, which trains its own networks`);
     const singleProcess = oneShot ? '--one-shot' : folds !== undefined ? '--folds' : ownNetworks ? `--strategy ${strategy}` : undefined;
-    const workers = values.workers === undefined ? (singleProcess ? 1 : SEARCH_DEFAULTS.workers) : values.workers === 'auto' ? 'auto' : intArg('workers', values.workers, 1);
+    if (values.queue !== undefined && values.redis === undefined) throw new AutonasError('BAD_ARGUMENT', '--queue names a queue on --redis; give --redis URL too');
+    if (values.redis !== undefined && !/^rediss?:\/\/./.test(values.redis)) throw new AutonasError('BAD_ARGUMENT', `--redis must be a redis:// URL, got "${values.redis}"`);
+    if (values.redis !== undefined && singleProcess) throw new AutonasError('BAD_ARGUMENT', `--redis sends low-fidelity trials to autonas worker processes; it does not apply to ${singleProcess}`);
+    // With --redis, --workers is the trials queued at once (default 2), whatever machines take them.
+    const workers = values.workers === undefined ? (singleProcess ? 1 : values.redis !== undefined ? 2 : SEARCH_DEFAULTS.workers) : values.workers === 'auto' ? 'auto' : intArg('workers', values.workers, 1);
     if (values.workers !== undefined && singleProcess && workers !== 1) {
       throw new AutonasError('BAD_ARGUMENT', `--workers runs low-fidelity trials in worker processes; it does not apply to ${singleProcess}`);
     }
@@ -259,13 +268,14 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     io.out(`autonas search: MNIST ${train.size} training images (${Math.round(train.size * 0.2)} held out for validation), ${test.size} test images never seen by the search`);
     const clf = new ImageClassifier({
       maxTrials, timeLimit, seed, backend, workers, strategy, plugins, objective, ...(values.plan ? {} : { directory: out, overwrite: !resume }),
+      ...(values.redis !== undefined ? { runner: 'bullmq', runnerOptions: { redis: values.redis, queue: values.queue } } : {}),
       estimator: {
         epochs, maxSamples: trialSamples, validationFraction: Math.min(1, trialValidation / Math.round(train.size * 0.2)),
         ...(oneShot ? { oneShot: { steps: supernetSteps, validationSamples: trialValidation } } : {}),
       },
       log: (l) => io.out(l),
     });
-    io.out(`budget: at most ${maxTrials} trials${timeLimit === undefined ? '' : ` or ${timeLimit} s`}${budget === undefined ? '' : `, ${budget} s for the whole job`}; each trial trains ${epochs} epoch(s) on ${Math.min(trialSamples, train.size - Math.round(train.size * 0.2))} images and is scored on ${Math.min(trialValidation, Math.round(train.size * 0.2))}; strategy ${strategy}, seed ${seed}${clf.workerCount > 1 ? `; ${clf.workerCount} worker processes${workers === 'auto' ? ' (one per core)' : ''}` : ''}`);
+    io.out(`budget: at most ${maxTrials} trials${timeLimit === undefined ? '' : ` or ${timeLimit} s`}${budget === undefined ? '' : `, ${budget} s for the whole job`}; each trial trains ${epochs} epoch(s) on ${Math.min(trialSamples, train.size - Math.round(train.size * 0.2))} images and is scored on ${Math.min(trialValidation, Math.round(train.size * 0.2))}; strategy ${strategy}, seed ${seed}${values.redis !== undefined ? `; ${clf.workerCount} trials at once on the workers of ${values.redis}` : clf.workerCount > 1 ? `; ${clf.workerCount} worker processes${workers === 'auto' ? ' (one per core)' : ''}` : ''}`);
     const dashboard = values.plan ? undefined : await startSearchDashboard(out, values, strategy, io);
     try {
       const fitOptions = { sampleShape: train.sampleShape, epochs, retrainEpochs: budget !== undefined && !retrainEpochsGiven ? undefined : retrainEpochs, retrainTimeLimit, retrainLearningRate, folds, baseline, budget };

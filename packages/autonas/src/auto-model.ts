@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,7 +45,7 @@ import {
 } from '@autonas/data';
 import { openExperimentDirectory, type ExperimentDirectory } from '@autonas/store-sqlite';
 import { evaluateModel, initRuntime, loadModel, saveModel, tf, type ModelArtifact, type RuntimeInfo, type tfl } from '@autonas/tfjs';
-import { builtinPlugins, type EstimatorPlugin, type PreparedEstimator, type RunnerPlugin, type StrategyPlugin, type TrainingOptions } from './builtins.js';
+import { builtinPlugins, type EstimatorPlugin, type PreparedEstimator, type RunnerEstimator, type RunnerPlugin, type StrategyPlugin, type TrainingOptions } from './builtins.js';
 import { KFoldEstimator } from './k-fold-estimator.js';
 import { memoryPhaseStores, RetrainEstimator, runPhaseTrial, singleArchitectureSpace, type Phase } from './phases.js';
 import { planSearch, type SearchPlan } from './plan.js';
@@ -94,8 +95,17 @@ export interface AutoModelOptions {
   readonly directory?: string;
   /** Start afresh even if `directory` holds a job. Default false: resume it. */
   readonly overwrite?: boolean;
-  /** Trials at once in worker processes (`'auto'`: one per core). Default 1: in this process. */
+  /** Trials at once in worker processes (`'auto'`: one per core). Default 1: in this process (2 with a `runner`). */
   readonly workers?: number | 'auto';
+  /**
+   * Where the search's trials run, by runner plugin name: `'workers'` (worker processes on this
+   * machine, what `workers: N` alone picks) or `'bullmq'` (jobs on a BullMQ queue in Redis, taken
+   * by `autonas worker` processes on any machine; `runnerOptions: { redis: 'redis://…', queue }`).
+   * `workers` is then the trials at once. Default: this process.
+   */
+  readonly runner?: string;
+  /** Options of the runner plugin. */
+  readonly runnerOptions?: object;
   /** Where plugins are found by name. Default {@link builtinPlugins}. */
   readonly plugins?: PluginRegistry;
 }
@@ -240,6 +250,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
       throw new ConfigurationError('BAD_TIME_LIMIT', `timeLimit must be positive seconds, got ${options.timeLimit}`);
     }
     if (typeof options.strategy === 'string') this.plugins.get('strategy', options.strategy);
+    if (options.runner !== undefined) this.plugins.get('runner', options.runner);
     const w = options.workers;
     if (w !== undefined && w !== 'auto' && !(Number.isInteger(w) && w >= 1)) {
       throw new ConfigurationError('BAD_WORKERS', `workers must be a positive integer or 'auto', got ${w}`);
@@ -254,8 +265,13 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
 
   /** Worker processes `fit` will run trials in (1: trials run in this process). */
   get workerCount(): number {
-    const w = this.options.workers ?? 1;
+    const w = this.options.workers ?? (this.options.runner === undefined ? 1 : 2);
     return w === 'auto' ? os.availableParallelism() : w;
+  }
+
+  /** The runner plugin that places the search's trials (`runner`, or `workers` when `workers` > 1); undefined: this process. */
+  get runnerName(): string | undefined {
+    return this.options.runner ?? (this.workerCount > 1 ? 'workers' : undefined);
   }
 
   /** The last fit's result. */
@@ -286,7 +302,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
     const p = this.prepare(x, y, options);
     const lowfi = p.estimator.supernet ? p.standalone : p.estimator;
     const k = options.folds ?? 1;
-    const remote = this.workerCount > 1 ? p.estimator.remote?.('wasm') : undefined;
+    const remote = this.runnerName ? p.estimator.remote?.('wasm') : undefined;
     return planSearch({
       architecture: (p.space as SearchSpace & { defaultArchitecture(): Architecture }).defaultArchitecture(),
       probeData: p.train,
@@ -328,8 +344,8 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
     // Estimators score their head's default objective natively (validation accuracy, negated validation loss); another one given is read from their metrics.
     const objective = (e: PerformanceEstimator) => (this.options.objective === undefined ? e : objectiveEstimator(e, { name: p.objective.metric, direction: p.objective.direction }));
     try {
-      if (this.workerCount > 1 && options.retrain === false) {
-        throw new ConfigurationError('RETRAIN_NEEDED', `with ${this.workerCount} workers, candidates train in other processes and keep no model: retrain must stay on`);
+      if (this.runnerName && options.retrain === false) {
+        throw new ConfigurationError('RETRAIN_NEEDED', `with the ${this.runnerName} runner, candidates train in other processes and keep no model: retrain must stay on`);
       }
       if (experiment?.resumed) log(`resuming the experiment in ${experiment.file}: ${experiment.store.trials().length} trial(s) recorded`);
 
@@ -478,19 +494,26 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
   ): Promise<ExperimentResult> {
     const seed = this.options.seed ?? 0;
     let estimator = p.estimator.estimator;
-    let pool: (PerformanceEstimator & { start(): Promise<void>; close(): void }) | undefined;
-    if (this.workerCount > 1) {
+    let pool: RunnerEstimator | undefined;
+    const runnerName = this.runnerName;
+    if (runnerName) {
       const remote = p.estimator.remote?.(runtime.backend as never);
-      if (!remote) throw new ConfigurationError('WORKERS_NOT_SUPPORTED', `workers: ${this.options.workers} does not apply here: this estimator cannot be described to another process`);
-      pool = (this.plugins.get('runner', 'workers') as RunnerPlugin).create({ workers: this.workerCount, spec: remote });
+      if (!remote) throw new ConfigurationError('WORKERS_NOT_SUPPORTED', `the ${runnerName} runner does not apply here: this estimator cannot be described to another process`);
+      // A search's jobs are named by an id kept in its store, so a resumed search finds the jobs it queued before.
+      let id = store.loadMeta?.(RUNNER_EXPERIMENT);
+      if (typeof id !== 'string') store.saveMeta?.(RUNNER_EXPERIMENT, (id = randomUUID()));
+      pool = (this.plugins.get('runner', runnerName) as RunnerPlugin).create({ workers: this.workerCount, spec: remote, experiment: id as string, options: this.options.runnerOptions, log });
       const started = performance.now();
       try {
         await pool.start();
       } catch (e) {
-        pool.close();
+        await pool.close();
         throw e;
       }
-      log(`${this.workerCount} worker processes started in ${((performance.now() - started) / 1000).toFixed(1)} s (${runtime.backend} backend each); ${this.workerCount} trials run at once`);
+      const took = ((performance.now() - started) / 1000).toFixed(1);
+      log(runnerName === 'workers'
+        ? `${this.workerCount} worker processes started in ${took} s (${runtime.backend} backend each); ${this.workerCount} trials run at once`
+        : `${runnerName} runner started in ${took} s (${runtime.backend} backend); ${this.workerCount} trials run at once`);
       estimator = pool;
     }
     const strategy = typeof this.options.strategy === 'object'
@@ -517,7 +540,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
       return await container.get(Experiment).run();
     } finally {
       // Idle workers would hold their memory through the retraining.
-      pool?.close();
+      await pool?.close();
     }
   }
 
@@ -619,7 +642,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
       estimator = withTraining({ train, validation });
       standalone = estimator;
     }
-    if (this.workerCount > 1) {
+    if (this.runnerName) {
       const why = parentWeights ? strategy!.capabilities?.reasons?.workers
         : oneShot !== undefined ? 'one-shot scoring uses one supernet in this process'
         : options.folds !== undefined ? 'k-fold scoring is not run in workers'
@@ -627,7 +650,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
         : undefined;
       if (why) {
         estimator.dispose?.();
-        throw new ConfigurationError('WORKERS_NOT_SUPPORTED', `workers: ${this.options.workers} does not apply here: ${why}`);
+        throw new ConfigurationError('WORKERS_NOT_SUPPORTED', `${this.options.runner ? `the ${this.options.runner} runner` : `workers: ${this.options.workers}`} does not apply here: ${why}`);
       }
     }
     this.prepared?.estimator.dispose?.();
@@ -723,6 +746,9 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
 }
 
 let defaultRegistry: PluginRegistry | undefined;
+
+/** Store metadata key of the id a runner names a search's jobs by. */
+const RUNNER_EXPERIMENT = 'runnerExperiment';
 
 function fmtValue(v: number, o: ResolvedObjective): string {
   return o.metric === 'valAccuracy' ? `${(v * 100).toFixed(2)}%` : v.toFixed(4);

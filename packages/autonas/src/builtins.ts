@@ -84,7 +84,7 @@ export interface PreparedEstimator {
   /** Epochs each trial trains. */
   readonly epochs: number;
   /** Plain data from which a worker process builds the same estimator (plugins with the `workers` capability). */
-  readonly remote?: (backend: BackendRequest) => { readonly module: string; readonly export: string; readonly options: unknown; readonly bytes: number };
+  readonly remote?: (backend: BackendRequest) => RemoteEstimatorSpec;
   /** A one-shot supernet's plan figures. */
   readonly supernet?: { readonly steps: number; readonly batchSize: number; readonly calibrationBatches: number; readonly validationSamples: number };
   /** Releases what it holds (a supernet's weights). */
@@ -94,8 +94,46 @@ export interface PreparedEstimator {
 /** An estimator plugin. */
 export type EstimatorPlugin = PluginEntry<EstimatorContext, PreparedEstimator> & { readonly kind: 'estimator' };
 
-/** A runner plugin: trials of a remote-capable estimator placed in worker processes. */
-export type RunnerPlugin = PluginEntry<{ readonly workers: number; readonly spec: { module: string; export: string; options: unknown } }, PerformanceEstimator & { start(): Promise<void>; close(): void }> & { readonly kind: 'runner' };
+/** How another process builds an estimator: an `EstimatorSpec` with its size. */
+export interface RemoteEstimatorSpec {
+  /** The module as this process resolves it (a file: exactly this installation's code). */
+  readonly module: string;
+  /** The module as an installed package names it, for workers on other machines (e.g. `'autonas'`). */
+  readonly package?: string;
+  readonly export: string;
+  readonly options: unknown;
+  /** Bytes of data the options carry. */
+  readonly bytes: number;
+}
+
+/** What a runner plugin is made from. */
+export interface RunnerContext {
+  /** Trials at once. */
+  readonly workers: number;
+  readonly spec: RemoteEstimatorSpec;
+  /** An id of this search, kept across resumes, to name its jobs by. */
+  readonly experiment: string;
+  /** The runner's own options (`AutoModelOptions.runnerOptions`). */
+  readonly options?: object;
+  readonly log?: (line: string) => void;
+}
+
+/** An estimator that runs trials elsewhere, with a lifecycle. */
+export interface RunnerEstimator extends PerformanceEstimator {
+  start(): Promise<void>;
+  close(): void | Promise<void>;
+}
+
+/** A runner plugin: trials of a remote-capable estimator placed in other processes. */
+export type RunnerPlugin = PluginEntry<RunnerContext, RunnerEstimator> & { readonly kind: 'runner' };
+
+/** Options of the `bullmq` runner plugin. */
+export interface BullmqRunnerOptions {
+  /** Redis URL of the queue, e.g. `redis://127.0.0.1:6379`. */
+  readonly redis: string;
+  /** Queue name; the workers' `--queue`. Default `'autonas-trials'`. */
+  readonly queue?: string;
+}
 
 /** Options of the `darts` strategy plugin: the supernet search's, and the network its derived cell is trained in. */
 export interface DartsPluginOptions extends Omit<DartsStrategyOptions, 'data' | 'retrainSpace'> {
@@ -123,7 +161,8 @@ const workerModule = path.join(path.dirname(here), here.endsWith('.ts') ? 'worke
 
 /**
  * The built-in plugins, found by name: spaces `chain`, `dense` and `cell`; strategies `random`,
- * `evolution`, `rl`, `morphism-bo`, `darts`; estimators `lowfi` and `oneshot`; the `workers` runner.
+ * `evolution`, `rl`, `morphism-bo`, `darts`; estimators `lowfi` and `oneshot`; runners `workers`
+ * and `bullmq`.
  * Copy it with `clone()` to add plugins of your own.
  *
  * @example
@@ -218,7 +257,7 @@ export function builtinPlugins(): PluginRegistry {
         epochs: training.epochs ?? 1,
         remote: (backend) => {
           const options: WorkerEstimatorOptions = { train: compactDataset(sets.train), validation: compactDataset(sets.validation), options: rules, backend };
-          return { module: workerModule, export: 'lowFidelityWorkerEstimator', options, bytes: [sets.train, sets.validation].reduce((n, d) => n + d.x.byteLength + d.y.byteLength + (d.targets?.byteLength ?? 0), 0) };
+          return { module: workerModule, package: 'autonas', export: 'lowFidelityWorkerEstimator', options, bytes: [sets.train, sets.validation].reduce((n, d) => n + d.x.byteLength + d.y.byteLength + (d.targets?.byteLength ?? 0), 0) };
         },
       };
     },
@@ -245,8 +284,33 @@ export function builtinPlugins(): PluginRegistry {
   r.register(oneShot);
   const workers: RunnerPlugin = {
     kind: 'runner', name: 'workers', description: 'trials at once in worker processes, one backend each',
-    create: ({ workers: n, spec }) => new WorkerPoolEstimator({ workers: n, estimator: spec }),
+    create: ({ workers: n, spec }) => new WorkerPoolEstimator({ workers: n, estimator: { module: spec.module, export: spec.export, options: spec.options } }),
   };
   r.register(workers);
+  const bullmq: RunnerPlugin = {
+    kind: 'runner', name: 'bullmq', description: 'trials as BullMQ jobs on Redis, taken by `autonas worker` processes on any machine',
+    create: ({ workers: n, spec, experiment, options, log }) => {
+      const o = options as Partial<BullmqRunnerOptions> | undefined;
+      if (typeof o?.redis !== 'string') throw new ConfigurationError('BAD_RUNNER_OPTIONS', "the bullmq runner needs runnerOptions.redis, a redis:// URL");
+      let queue: import('@autonas/executor-bullmq').BullmqEstimator | undefined;
+      return {
+        name: 'bullmq',
+        concurrency: n,
+        async start() {
+          // Loaded only when asked for: most searches never touch Redis.
+          const { BullmqEstimator } = await import('@autonas/executor-bullmq');
+          queue = new BullmqEstimator({ redis: o.redis!, queue: o.queue, concurrency: n, experiment, estimator: { module: spec.package ?? spec.module, export: spec.export, options: spec.options } });
+          await queue.ready();
+          log?.(`bullmq: trials go to queue "${queue.queueName}" on ${o.redis}; start workers with: autonas worker --redis ${o.redis}${o.queue ? ` --queue ${o.queue}` : ''}`);
+        },
+        estimate(arch, ctx) {
+          if (!queue) throw new ConfigurationError('RUNNER_NOT_STARTED', 'the bullmq runner was not started');
+          return queue.estimate(arch, ctx);
+        },
+        close: () => queue?.close(),
+      };
+    },
+  };
+  r.register(bullmq);
   return r;
 }

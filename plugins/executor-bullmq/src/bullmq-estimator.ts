@@ -12,18 +12,27 @@ import {
   type EstimateContext,
   type EstimatorSpec,
 } from '@autonas/core';
-import { pack, unpack } from './codec.js';
+import { createHash } from 'node:crypto';
+import { pack, packBinary, unpack } from './codec.js';
 
 /** Default queue name. */
 export const DEFAULT_QUEUE = 'autonas-trials';
 
-/** What a trial job carries (packed). */
+/**
+ * What a trial job carries (packed): the estimator spec itself, or `specRef`, the hash under
+ * which the searching process stored it once in Redis ({@link specKey}), as a spec may carry the
+ * trials' data (megabytes) that every job would otherwise repeat.
+ */
 export interface TrialJobData {
-  readonly spec: EstimatorSpec;
+  readonly spec?: EstimatorSpec;
+  readonly specRef?: string;
   readonly arch: Architecture;
   readonly trialId: number;
   readonly seed: number;
 }
+
+/** The Redis key of an estimator spec stored by reference (binary MessagePack, typed arrays kept). */
+export const specKey = (queue: string, ref: string) => `autonas:${queue}:spec:${ref}`;
 
 /** The Redis channel on which the searching process asks workers to abort a job. */
 export const abortChannel = (queue: string) => `autonas:${queue}:abort`;
@@ -74,6 +83,7 @@ export class BullmqEstimator implements PerformanceEstimator {
   private readonly publisher: Redis;
   private readonly progress = new Map<string, (m: EpochMetrics) => void>();
   private readyPromise: Promise<void> | undefined;
+  private specRef: Promise<string> | undefined;
   private closed = false;
 
   constructor(private readonly options: BullmqEstimatorOptions) {
@@ -119,7 +129,8 @@ export class BullmqEstimator implements PerformanceEstimator {
     this.progress.set(jobId, (m) => ctx.report(m));
     try {
       const keep = this.options.keepResultsFor ?? 86_400;
-      job ??= await this.queue.add('trial', { payload: pack({ spec: this.options.estimator, arch, trialId: ctx.trialId, seed: ctx.seed } satisfies TrialJobData) }, {
+      const specRef = await this.storedSpec();
+      job ??= await this.queue.add('trial', { payload: pack({ specRef, arch, trialId: ctx.trialId, seed: ctx.seed } satisfies TrialJobData) }, {
         jobId,
         attempts: 1,
         removeOnComplete: { age: keep },
@@ -151,6 +162,18 @@ export class BullmqEstimator implements PerformanceEstimator {
     } finally {
       this.progress.delete(jobId);
     }
+  }
+
+  /** Stores the estimator spec in Redis once (for as long as results are kept) and gives its hash. */
+  private storedSpec(): Promise<string> {
+    this.specRef ??= (async () => {
+      const bytes = packBinary(this.options.estimator);
+      const ref = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
+      await this.publisher.set(specKey(this.queueName, ref), bytes, 'EX', Math.ceil(this.options.keepResultsFor ?? 86_400));
+      return ref;
+    })();
+    this.specRef.catch(() => (this.specRef = undefined));
+    return this.specRef;
   }
 
   /** Closes the Redis connections (jobs already queued stay for the workers). */

@@ -14,7 +14,7 @@ import {
 } from '@autonas/core';
 import { GridSpace, UniqueSampler } from '@autonas/testing';
 import { BullmqEstimator } from './bullmq-estimator.js';
-import { pack, unpack } from './codec.js';
+import { pack, packBinary, unpack, unpackBinary } from './codec.js';
 import { redisMissing, startRedis, type RedisServer } from '@autonas/testing/redis';
 import { startTrialWorker } from './trial-worker.js';
 
@@ -40,6 +40,24 @@ describe('codec', () => {
     expect(unpack(pack({ a: NaN, b: [1, 'x'] }), 'x')).toEqual({ a: NaN, b: [1, 'x'] });
     expect(() => unpack(Buffer.from([0xc1]).toString('base64'), 'result')).toThrow(/result from Redis is corrupt/);
     expect(() => unpack(42, 'result')).toThrow(/not a packed string/);
+  });
+
+  it('keeps typed arrays (a spec carrying datasets) in binary, and refuses one over its limit or corrupt', () => {
+    const x = new Float32Array([0.25, -1.5, NaN, 3e38]);
+    const spec = { module: 'autonas', export: 'e', options: { train: { x, y: new Int32Array([7, -2]), sampleShape: [2, 2, 1], odd: x.subarray(1, 3) } } };
+    const back = unpackBinary(packBinary(spec), 'spec') as typeof spec;
+    expect(back.options.train.x).toBeInstanceOf(Float32Array);
+    expect(Array.from(back.options.train.x)).toEqual(Array.from(x));
+    expect(back.options.train.y).toBeInstanceOf(Int32Array);
+    expect(Array.from(back.options.train.y)).toEqual([7, -2]);
+    // A view travels as its own elements only.
+    expect(Array.from(back.options.train.odd)).toEqual([-1.5, NaN]);
+    expect(back.options.train.sampleShape).toEqual([2, 2, 1]);
+    // 4 MB of floats stay 4 MB (base64 JSON would be 16/3 as large).
+    expect(packBinary({ x: new Float32Array(1_000_000) }).byteLength).toBeLessThan(4_000_100);
+    expect(() => unpackBinary(packBinary(spec), 'spec', 16)).toThrow(/over 16 bytes/);
+    expect(() => unpackBinary(Buffer.from([0xc1]), 'spec')).toThrow(/spec from Redis is corrupt/);
+    expect(() => unpackBinary(null, 'spec')).toThrow(/not binary \(missing\)/);
   });
 });
 

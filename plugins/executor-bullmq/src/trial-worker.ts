@@ -1,8 +1,8 @@
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ConfigurationError, buildEstimator, type EstimatorSpec, type PerformanceEstimator } from '@autonas/core';
-import { DEFAULT_QUEUE, abortChannel, type TrialJobData } from './bullmq-estimator.js';
-import { pack, unpack } from './codec.js';
+import { DEFAULT_QUEUE, abortChannel, specKey, type TrialJobData } from './bullmq-estimator.js';
+import { pack, unpack, unpackBinary } from './codec.js';
 
 /** The estimator factories a worker calls when given no allow-list: autonas's low-fidelity worker estimator. */
 export const DEFAULT_ALLOWED_ESTIMATORS: readonly string[] = ['autonas#lowFidelityWorkerEstimator'];
@@ -90,11 +90,11 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
   const allow = options.allowModules ?? DEFAULT_ALLOWED_ESTIMATORS;
   const log = options.log ?? (() => {});
   const estimators = new Map<string, Promise<PerformanceEstimator>>();
-  const estimatorFor = (spec: EstimatorSpec): Promise<PerformanceEstimator> => {
+  const estimatorFor = (spec: EstimatorSpec, ref?: string): Promise<PerformanceEstimator> => {
     if (!estimatorAllowed(allow, spec)) {
       throw new ConfigurationError('MODULE_NOT_ALLOWED', `this worker may not import estimator module "${spec?.module}" (export "${spec?.export ?? 'default'}"); allowed exactly: ${allow.join(', ') || 'none'} (autonas worker --allow-module MODULE[#EXPORT])`);
     }
-    const key = JSON.stringify(spec);
+    const key = ref ?? JSON.stringify(spec);
     let made = estimators.get(key);
     if (!made) {
       made = buildEstimator(spec);
@@ -102,6 +102,23 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
       estimators.set(key, made);
     }
     return made;
+  };
+  // Specs stored by reference are fetched once per worker; the estimator built from one is kept by its hash.
+  const specs = new Map<string, Promise<EstimatorSpec>>();
+  const specOf = async (data: TrialJobData): Promise<[EstimatorSpec, string?]> => {
+    if (data.specRef === undefined) return [data.spec as EstimatorSpec];
+    const ref = data.specRef;
+    if (typeof ref !== 'string' || !/^[0-9a-f]{16,64}$/.test(ref)) throw new ConfigurationError('BAD_ESTIMATOR_SPEC', `job names a malformed spec reference ${JSON.stringify(ref)}`);
+    let spec = specs.get(ref);
+    if (!spec) {
+      spec = connection.getBuffer(specKey(queue, ref)).then((bytes) => {
+        if (bytes === null) throw new ConfigurationError('SPEC_MISSING', `the estimator spec ${ref} is no longer in Redis (it is kept as long as the search's results)`);
+        return unpackBinary(bytes, `estimator spec ${ref}`) as EstimatorSpec;
+      });
+      spec.catch(() => specs.delete(ref));
+      specs.set(ref, spec);
+    }
+    return [await spec, ref];
   };
   let finished = 0;
   let resolveDone!: () => void;
@@ -116,7 +133,7 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
     async (job: Job, _token?: string, signal?: AbortSignal) => {
       const data = unpack((job.data as { payload?: unknown }).payload, `data of job ${job.id}`) as TrialJobData;
       log(`job ${job.id}: trial ${data.trialId} started`);
-      const estimator = await estimatorFor(data.spec);
+      const estimator = await estimatorFor(...(await specOf(data)));
       const { artifact, ...estimate } = await estimator.estimate(data.arch, {
         trialId: data.trialId,
         seed: data.seed,
