@@ -21,6 +21,7 @@ import { checkList, describeChecks, type ConformanceCheck } from './conformance-
 
 export type { ConformanceCheck } from './conformance-check.js';
 export * from './space-conformance.js';
+export * from './estimator-conformance.js';
 
 /** Options of {@link strategyConformance}. */
 export interface StrategyConformanceOptions {
