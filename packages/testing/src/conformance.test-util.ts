@@ -27,3 +27,12 @@ export async function expectCaughtOnlyBy(checks: readonly ConformanceCheck[], na
   expect(names.filter((n) => !named.test(n)), `other checks fail too (${detail})`).toEqual([]);
   return failed;
 }
+
+/** Asserts that a check matching `named` fails (others may too, where the fault shows in them as well). */
+export async function expectCaughtBy(checks: readonly ConformanceCheck[], named: RegExp): Promise<Map<string, string>> {
+  expect(checks.some((c) => named.test(c.name)), `a check matches ${named}`).toBe(true);
+  const failed = await failures(checks);
+  const detail = [...failed].map(([k, v]) => `${k}: ${v}`).join(' | ') || 'none';
+  expect([...failed.keys()].some((n) => named.test(n)), `${named} catches it (failing: ${detail})`).toBe(true);
+  return failed;
+}

@@ -22,6 +22,7 @@ import { checkList, describeChecks, type ConformanceCheck } from './conformance-
 export type { ConformanceCheck } from './conformance-check.js';
 export * from './space-conformance.js';
 export * from './estimator-conformance.js';
+export * from './store-conformance.js';
 
 /** Options of {@link strategyConformance}. */
 export interface StrategyConformanceOptions {
