@@ -1,4 +1,5 @@
-import { betterTrial, type TrialRecord } from './trial.js';
+import { StateError } from './errors.js';
+import { betterTrial, type TrialRecord, type TrialStatus } from './trial.js';
 
 /** Injection token for {@link TrialStore}. */
 export const TrialStore = Symbol.for('autonas.TrialStore');
@@ -15,7 +16,11 @@ export const TrialStore = Symbol.for('autonas.TrialStore');
  * ```
  */
 export interface TrialStore {
-  /** Records a new trial or replaces the record with the same id. */
+  /**
+   * Records a new trial or replaces the record with the same id. Refuses a record whose id is
+   * not a non-negative integer or whose status is unknown with a {@link StateError}
+   * (`BAD_TRIAL`), recording nothing.
+   */
   put(trial: TrialRecord): void;
   get(id: number): TrialRecord | undefined;
   /** All trials in id order. */
@@ -49,6 +54,7 @@ export class InMemoryTrialStore implements TrialStore {
   private readonly meta = new Map<string, unknown>();
 
   put(trial: TrialRecord): void {
+    checkTrialRecord(trial);
     this.byId.set(trial.id, deepFreeze(structuredClone(trial)));
     this.snapshot = undefined;
   }
@@ -82,6 +88,24 @@ export class InMemoryTrialStore implements TrialStore {
   loadMeta(key: string): unknown {
     return structuredClone(this.meta.get(key));
   }
+}
+
+const STATUSES: readonly TrialStatus[] = ['running', 'completed', 'failed', 'stopped'];
+
+/**
+ * Throws {@link StateError} `BAD_TRIAL` for a record a store must refuse: an id that is not a
+ * non-negative integer, or an unknown status.
+ *
+ * @example
+ * ```ts
+ * import { checkTrialRecord, type TrialRecord } from '@autonas/core';
+ * const t: TrialRecord = { id: -1, status: 'completed', architecture: { nodes: [] }, hash: 'h', metrics: {}, epochs: [], startedAt: 0 };
+ * try { checkTrialRecord(t); } catch (e) { console.log((e as { code: string }).code); } // 'BAD_TRIAL'
+ * ```
+ */
+export function checkTrialRecord(trial: TrialRecord): void {
+  if (!Number.isInteger(trial?.id) || trial.id < 0) throw new StateError('BAD_TRIAL', `a trial id must be a non-negative integer, got ${trial?.id}`);
+  if (!STATUSES.includes(trial.status)) throw new StateError('BAD_TRIAL', `trial ${trial.id} has unknown status "${trial.status}"`);
 }
 
 function deepFreeze<T>(value: T): T {

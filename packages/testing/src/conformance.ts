@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { expect } from 'vitest';
 import {
   AutonasError,
   EventBus,
@@ -17,6 +17,12 @@ import {
   type TrialStore,
 } from '@autonas/core';
 import { GridSpace } from './grid-space.js';
+import { checkList, describeChecks, type ConformanceCheck } from './conformance-check.js';
+
+export type { ConformanceCheck } from './conformance-check.js';
+export * from './space-conformance.js';
+export * from './estimator-conformance.js';
+export * from './store-conformance.js';
 
 /** Options of {@link strategyConformance}. */
 export interface StrategyConformanceOptions {
@@ -175,18 +181,11 @@ const hashes = (trials: readonly TrialRecord[]) => trials.map((t) => t.hash);
  * ```
  */
 export function strategyConformance(options: StrategyConformanceOptions): void {
-  describe(`strategy conformance: ${options.name}`, () => {
-    for (const check of strategyChecks(options)) it(check.name, check.run, check.timeout);
-  });
+  describeChecks(`strategy conformance: ${options.name}`, strategyChecks(options));
 }
 
 /** One check of the strategy conformance suite; `run` rejects with an assertion error when the strategy fails it. */
-export interface StrategyCheck {
-  readonly name: string;
-  run(): Promise<void>;
-  /** Milliseconds. */
-  readonly timeout: number;
-}
+export type StrategyCheck = ConformanceCheck;
 
 /**
  * The checks of {@link strategyConformance} as plain async functions, for running them outside
@@ -202,8 +201,7 @@ export interface StrategyCheck {
  */
 export function strategyChecks(options: StrategyConformanceOptions): StrategyCheck[] {
   const timeout = options.timeout ?? 60_000;
-  const checks: StrategyCheck[] = [];
-  const it = (name: string, run: () => Promise<void>, ms: number) => checks.push({ name, run, timeout: ms });
+  const { checks, add: it } = checkList(timeout);
   const small = () => new GridSpace({ a: [1, 2, 3, 4], b: [1, 2, 3], c: [1, 2, 3, 4, 5] }, 'small');
   const smallObjective = (d: Readonly<Record<string, DecisionValue>>) => Number(d['small/a']) * 0.1 + Number(d['small/b']) * 0.05 - Math.abs(Number(d['small/c']) - 3) * 0.07;
   const withStrategy = async <T>(seed: number, f: (s: SearchStrategy) => Promise<T>): Promise<T> => {

@@ -27,6 +27,8 @@ describe('GridSpace', () => {
     }
     expect(space.validate({ ...arch, space: 'other' }).valid).toBe(false);
     expect(space.validate({ ...arch, decisions: { 'grid/a': 9 } }).valid).toBe(false);
+    expect(space.validate({ ...arch, nodes: arch.nodes.slice(0, -1) })).toEqual({ valid: false, reasons: ['graph does not match its decisions'] });
+    expect(() => space.build({ 'grid/z': 1 })).toThrow(/not a decision/);
     expect(() => new GridSpace({ a: [] })).toThrow(ConfigurationError);
     expect(() => new GridSpace({ a: [1] }).mutate(new GridSpace({ a: [1] }).defaultArchitecture(), rng)).toThrow(/one choice/);
   });

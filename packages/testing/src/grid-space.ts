@@ -1,5 +1,6 @@
 import {
   ConfigurationError,
+  architectureHash,
   type ArchNode,
   type Architecture,
   type Decision,
@@ -47,6 +48,9 @@ export class GridSpace implements SearchSpace {
   }
 
   build(values: Readonly<Record<string, DecisionValue>>): Architecture {
+    for (const k of Object.keys(values)) {
+      if (!this.list.some((d) => d.name === k)) throw new ConfigurationError('UNKNOWN_DECISION', `"${k}" is not a decision of GridSpace "${this.name}"`);
+    }
     const full: Record<string, DecisionValue> = {};
     const nodes: ArchNode[] = [{ id: 'in', op: 'input', params: { shape: [4] }, inputs: [] }];
     for (const d of this.list) {
@@ -77,7 +81,7 @@ export class GridSpace implements SearchSpace {
   validate(arch: Architecture): ValidationResult {
     if (arch.space !== this.name || !arch.decisions) return { valid: false, reasons: [`not an architecture of ${this.name}`] };
     try {
-      this.build(arch.decisions);
+      if (architectureHash(this.build(arch.decisions)) !== architectureHash(arch)) return { valid: false, reasons: ['graph does not match its decisions'] };
       return { valid: true };
     } catch (e) {
       return { valid: false, reasons: [(e as Error).message] };

@@ -2,6 +2,7 @@ import {
   ConfigurationError,
   ContainerModule,
   SearchSpace,
+  architectureHash,
   type ArchNode,
   type Architecture,
   type Decision,
@@ -148,7 +149,7 @@ export class NasBenchMacroSpace implements SearchSpace {
   validate(arch: Architecture): ValidationResult {
     if (arch.space !== this.name || !arch.decisions) return { valid: false, reasons: [`not an architecture of ${this.name} (space ${JSON.stringify(arch.space)})`] };
     try {
-      this.build(arch.decisions);
+      if (architectureHash(this.build(arch.decisions)) !== architectureHash(arch)) return { valid: false, reasons: ['graph does not match its decisions'] };
       return { valid: true };
     } catch (e) {
       return { valid: false, reasons: [(e as Error).message] };

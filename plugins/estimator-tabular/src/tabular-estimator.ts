@@ -109,6 +109,8 @@ export class TabularEstimator implements PerformanceEstimator {
     const sleep = (this.options.sleepMsPerSecond ?? 0) * seconds;
     if (sleep > 0) {
       await new Promise<void>((resolve, reject) => {
+        // An 'abort' event never fires for a signal aborted already.
+        if (ctx.signal.aborted) return reject(ctx.signal.reason);
         const t = setTimeout(resolve, sleep);
         ctx.signal.addEventListener('abort', () => (clearTimeout(t), reject(ctx.signal.reason)), { once: true });
       });
