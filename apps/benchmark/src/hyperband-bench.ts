@@ -1,6 +1,6 @@
 import { ConfigurationError, ContainerModule, EventBus, Experiment, SearchStrategy, createContainer, type TrialRecord } from '@autonas/core';
 import { SearchData } from '@autonas/data';
-import { HyperbandRule, earlyStoppingModule, hyperband, hyperbandSchedule, type EarlyStopping } from '@autonas/estimator-early-stop';
+import { earlyStoppingModule, hyperband, hyperbandSchedule, type EarlyStopping } from '@autonas/estimator-early-stop';
 import { lowFidelityModule } from '@autonas/estimator-lowfi';
 import { chainSpaceModule } from '@autonas/space-chain';
 import { RandomStrategy } from '@autonas/strategy-random';
@@ -210,7 +210,8 @@ function makeRow(name: HyperbandBenchRow['name'], rounds: readonly RowRun[]): Hy
   if (!first.best || first.best.score === undefined) {
     throw new ConfigurationError('NO_TRIAL_SUCCEEDED', `${name}: no trial produced a score; ${first.trials.map((t) => `trial ${t.id}: ${t.status}${t.error ? ` (${t.error})` : ''}`).join('; ')}`);
   }
-  const rule = first.stopper?.rule instanceof HyperbandRule ? first.stopper.rule : undefined;
+  // Rules that place trials in brackets say so by having bracketOf (no type check on a plugin class).
+  const bracketOf = (id: number) => first.stopper?.rule.bracketOf?.(id);
   const trialDetails = first.trials.map((t): HyperbandBenchTrial => ({
     id: t.id,
     hash: t.hash,
@@ -219,7 +220,7 @@ function makeRow(name: HyperbandBenchRow['name'], rounds: readonly RowRun[]): Hy
     ...(t.score === undefined ? {} : { score: t.score }),
     curve: t.epochs.filter((m) => !m.partial).map((m) => Number(m.valAccuracy)),
     seconds: t.seconds ?? 0,
-    ...(rule ? { bracket: rule.bracketOf(t.id) } : {}),
+    ...(bracketOf(t.id) === undefined ? {} : { bracket: bracketOf(t.id)! }),
     ...(first.stopper?.stopped().get(t.id) ? { stopReason: first.stopper.stopped().get(t.id)!.reason } : {}),
   }));
   const best = first.best;

@@ -507,7 +507,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
       try {
         await pool.start();
       } catch (e) {
-        await pool.close();
+        await pool.dispose();
         throw e;
       }
       const took = ((performance.now() - started) / 1000).toFixed(1);
@@ -540,7 +540,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
       return await container.get(Experiment).run();
     } finally {
       // Idle workers would hold their memory through the retraining.
-      await pool?.close();
+      await pool?.dispose();
     }
   }
 

@@ -118,10 +118,10 @@ export interface RunnerContext {
   readonly log?: (line: string) => void;
 }
 
-/** An estimator that runs trials elsewhere, with a lifecycle. */
+/** An estimator that runs trials elsewhere: its lifecycle hooks are required. */
 export interface RunnerEstimator extends PerformanceEstimator {
   start(): Promise<void>;
-  close(): void | Promise<void>;
+  dispose(): void | Promise<void>;
 }
 
 /** A runner plugin: trials of a remote-capable estimator placed in other processes. */
@@ -307,7 +307,7 @@ export function builtinPlugins(): PluginRegistry {
           if (!queue) throw new ConfigurationError('RUNNER_NOT_STARTED', 'the bullmq runner was not started');
           return queue.estimate(arch, ctx);
         },
-        close: () => queue?.close(),
+        dispose: () => queue?.close(),
       };
     },
   };

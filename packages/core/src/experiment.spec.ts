@@ -35,6 +35,24 @@ function wire(estimator: ToyEstimator, options: Parameters<typeof createContaine
 }
 
 describe('Experiment', () => {
+  it("awaits the estimator's start hook before its first trial, once per run", async () => {
+    const order: string[] = [];
+    class Starting extends ToyEstimator {
+      async start() {
+        order.push('start');
+        await new Promise((r) => setTimeout(r, 30));
+        order.push('started');
+      }
+      override async estimate(...args: Parameters<ToyEstimator['estimate']>) {
+        order.push('estimate');
+        return super.estimate(...args);
+      }
+    }
+    const { container } = wire(new Starting(), { maxTrials: 2, seed: 1 });
+    await container.get(Experiment).run();
+    expect(order).toEqual(['start', 'started', 'estimate', 'estimate']);
+  });
+
   it('runs exactly maxTrials trained trials, reports the best and emits events', async () => {
     const estimator = new ToyEstimator();
     const { container, strategy } = wire(estimator, { maxTrials: 5, seed: 1 });

@@ -4,7 +4,7 @@ import { EventBus, type StopReason } from './events.js';
 import { EngineMiddleware, LocalExecutionEngine, checkStoredTrials, deduplicate } from './execution-engine.js';
 import { PerformanceEstimator, type Disposable } from './performance-estimator.js';
 import { SearchSpace } from './search-space.js';
-import { SearchStrategy, type AskTellStrategy } from './search-strategy.js';
+import { SearchStrategy } from './search-strategy.js';
 import { ConfigurationError, StateError } from './errors.js';
 import type { TrialRecord } from './trial.js';
 import { TrialStore } from './trial-store.js';
@@ -103,6 +103,7 @@ export class Experiment {
       signal,
       middleware: [...(this.options.deduplicate === false ? [] : [deduplicate(this.store)]), ...(this.middleware ?? [])],
     });
+    await this.estimator.start?.();
     const saved = this.store.loadStrategyState();
     if (saved !== undefined) this.strategy.restore(saved);
     // Seconds spent are saved often, so a process killed at any moment loses at most ~1 s of budget accounting.
@@ -129,7 +130,7 @@ export class Experiment {
   /** Reruns the trials an earlier process left running when it died (up to `maxAttempts` runs each); tells an ask/tell strategy their results. */
   private async rerunInterrupted(engine: LocalExecutionEngine, maxAttempts: number): Promise<void> {
     const queue = this.store.trials().filter((t) => t.status === 'running');
-    const tell = (this.strategy as Partial<Pick<AskTellStrategy, 'tell'>>).tell?.bind(this.strategy);
+    const tell = this.strategy.tell?.bind(this.strategy);
     const settle = (t: TrialRecord, error: string) => {
       const endedAt = Date.now();
       const done: TrialRecord = { ...t, status: 'stopped', error, endedAt, seconds: (endedAt - t.startedAt) / 1000 };

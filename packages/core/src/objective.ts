@@ -107,6 +107,8 @@ export function objectiveEstimator(inner: PerformanceEstimator, objective: Objec
   return {
     name: inner.name,
     ...(inner.concurrency === undefined ? {} : { concurrency: inner.concurrency }),
+    ...(inner.start ? { start: () => inner.start!() } : {}),
+    ...(inner.dispose ? { dispose: () => inner.dispose!() } : {}),
     async estimate(arch: Architecture, ctx: EstimateContext): Promise<Estimate> {
       const e = await inner.estimate(arch, ctx);
       const v = e.metrics[o.metric];

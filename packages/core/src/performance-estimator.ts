@@ -55,4 +55,11 @@ export interface PerformanceEstimator {
    */
   readonly concurrency?: number;
   estimate(arch: Architecture, context: EstimateContext): Promise<Estimate>;
+  /**
+   * Gets ready before the first estimate (starts worker processes, connects to a queue). An
+   * experiment awaits it when its run starts; it must be safe to call more than once. Optional.
+   */
+  start?(): Promise<void>;
+  /** Releases what it holds (processes, connections, a supernet's weights); its owner calls it once done. Optional. */
+  dispose?(): void | Promise<void>;
 }

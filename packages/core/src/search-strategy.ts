@@ -22,6 +22,13 @@ export interface SearchStrategy {
   state(): unknown;
   /** Restores a state from {@link SearchStrategy.state}. */
   restore(state: unknown): void;
+  /**
+   * Learns from a trial the experiment ran for it outside `run`: one an earlier process left
+   * running when it died, rerun (or given up) on resume. Optional; {@link AskTellStrategy} has it.
+   */
+  tell?(trial: TrialRecord): void;
+  /** Releases what it holds (a controller's tensors) once the search is over. Optional. */
+  dispose?(): void;
 }
 
 /**

@@ -23,6 +23,8 @@ export interface StoppingRule {
    * returns why it should stop, or `undefined` to let it go on.
    */
   onEpoch(trialId: number, resource: number, value: number): string | undefined;
+  /** The bracket a trial was placed in, for rules that place trials in brackets (Hyperband). Optional. */
+  bracketOf?(trialId: number): number | undefined;
 }
 
 /** Options of {@link SuccessiveHalvingRule}. */

@@ -176,6 +176,16 @@ export class BullmqEstimator implements PerformanceEstimator {
     return this.specRef;
   }
 
+  /** Connects (the same as {@link BullmqEstimator.ready}); an experiment calls it when its run starts. */
+  start(): Promise<void> {
+    return this.ready();
+  }
+
+  /** The same as {@link BullmqEstimator.close}. */
+  dispose(): Promise<void> {
+    return this.close();
+  }
+
   /** Closes the Redis connections (jobs already queued stay for the workers). */
   async close(): Promise<void> {
     if (this.closed) return;

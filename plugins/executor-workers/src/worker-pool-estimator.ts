@@ -218,6 +218,11 @@ export class WorkerPoolEstimator implements PerformanceEstimator {
   }
 
   /** Stops every worker. */
+  /** The same as {@link WorkerPoolEstimator.close}. */
+  dispose(): void {
+    this.close();
+  }
+
   close(): void {
     this.closed = true;
     for (const w of this.workers) w.proc.kill('SIGTERM');
