@@ -15,3 +15,4 @@ export * from './events.js';
 export * from './experiment.js';
 export * from './container.js';
 export * from './registry.js';
+export * from './genotype.js';

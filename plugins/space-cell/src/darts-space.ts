@@ -3,7 +3,9 @@ import {
   ContainerModule,
   InvalidArchitectureError,
   SearchSpace,
+  CELL_KINDS,
   architectureHash,
+  genotypeDecisions,
   inferShapes,
   type Architecture,
   type Decision,
@@ -36,8 +38,7 @@ export interface DartsCellSpaceOptions {
   readonly fixed?: Readonly<Record<string, DecisionValue>>;
 }
 
-/** The two cell types, named as the genotype fields. */
-export const CELL_KINDS = ['normal', 'reduce'] as const;
+export { CELL_KINDS } from '@autonas/core';
 
 /**
  * The DARTS / NASNet cell space: a normal and a reduction cell, each with two inputs (the outputs
@@ -227,18 +228,8 @@ export class DartsCellSpace implements SearchSpace {
   }
 }
 
-/** The decision values of a genotype (names as {@link DartsCellSpace}'s). */
-export function decisionsOf(genotype: Genotype): Record<string, DecisionValue> {
-  const out: Record<string, DecisionValue> = {};
-  for (const kind of CELL_KINDS) {
-    genotype[kind].forEach(([op, input], i) => {
-      const p = `cell/${kind}/node_${2 + Math.floor(i / 2)}`;
-      out[`${p}/op_${i % 2}`] = op;
-      out[`${p}/input_${i % 2}`] = input;
-    });
-  }
-  return out;
-}
+/** The decision values of a genotype (names as {@link DartsCellSpace}'s): core's {@link genotypeDecisions}. */
+export const decisionsOf = genotypeDecisions;
 
 /**
  * A {@link DartsCellSpace} for direct use.

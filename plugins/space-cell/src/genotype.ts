@@ -1,4 +1,7 @@
-import { ConfigurationError } from '@autonas/core';
+import { ConfigurationError, type Genotype, type GenotypeEdge } from '@autonas/core';
+
+// The genotype types live in the core, shared with the strategies that search cells.
+export type { Genotype, GenotypeEdge } from '@autonas/core';
 
 /** The DARTS op set, in the order of DARTS' `PRIMITIVES`. */
 export const DARTS_OPS = ['none', 'max_pool_3x3', 'avg_pool_3x3', 'skip_connect', 'sep_conv_3x3', 'sep_conv_5x5', 'dil_conv_3x3', 'dil_conv_5x5'] as const;
@@ -6,21 +9,6 @@ export const DARTS_OPS = ['none', 'max_pool_3x3', 'avg_pool_3x3', 'skip_connect'
 /** One of {@link DARTS_OPS}. */
 export type DartsOp = (typeof DARTS_OPS)[number];
 
-/** One edge of a DARTS cell: the op and the state it reads (0, 1: the two cell inputs; 2+: intermediate nodes). */
-export type GenotypeEdge = readonly [op: string, input: number];
-
-/**
- * A DARTS genotype: the discrete normal and reduction cells. `normal` and `reduce` list two edges
- * per intermediate node, node by node (node `i` is state `i + 2`); `normal_concat` and
- * `reduce_concat` are the states concatenated into the cell output. Field names are DARTS'
- * (`genotypes.py`), so its published cells can be written as they are.
- */
-export interface Genotype {
-  readonly normal: readonly GenotypeEdge[];
-  readonly normal_concat: readonly number[];
-  readonly reduce: readonly GenotypeEdge[];
-  readonly reduce_concat: readonly number[];
-}
 
 /**
  * The cell DARTS found with its second-order approximation ("DARTS (second order)", 2.76 ± 0.09%

@@ -1,9 +1,4 @@
-import { ConfigurationError, type DecisionValue, type SearchSpace } from '@autonas/core';
-
-/** The two cell kinds of a DARTS network, named as the genotype fields. */
-export const CELL_KINDS = ['normal', 'reduce'] as const;
-/** `normal` or `reduce`. */
-export type CellKind = (typeof CELL_KINDS)[number];
+import { CELL_KINDS, ConfigurationError, type CellKind, type SearchSpace } from '@autonas/core';
 
 /** One intermediate node of a cell as the space's decisions describe it. */
 export interface NodePlan {
@@ -25,19 +20,8 @@ export interface CellPlan {
   readonly ops: Readonly<Record<CellKind, readonly string[]>>;
 }
 
-/** One edge of a derived genotype: the op and the state it reads. */
-export type GenotypeEdge = readonly [op: string, input: number];
-
-/**
- * A DARTS genotype in the interchange format of the cell spaces (`normal`/`reduce`: two edges per
- * intermediate node, node by node; `*_concat`: the states concatenated into the cell output).
- */
-export interface Genotype {
-  readonly normal: readonly GenotypeEdge[];
-  readonly normal_concat: readonly number[];
-  readonly reduce: readonly GenotypeEdge[];
-  readonly reduce_concat: readonly number[];
-}
+// The genotype interchange format and its decision names live in the core, shared with the cell spaces.
+export { CELL_KINDS, genotypeDecisions, type CellKind, type Genotype, type GenotypeEdge } from '@autonas/core';
 
 const NAME = /^cell\/(normal|reduce)\/node_(\d+)\/(input|op)_([01])$/;
 
@@ -103,15 +87,3 @@ export function readCellPlan(space: SearchSpace): CellPlan {
   return { normal: plan.normal!, reduce: plan.reduce!, ops: { normal: opList.normal!, reduce: opList.reduce! } };
 }
 
-/** Decision values of a genotype, named as the DARTS cell space's decisions. */
-export function genotypeDecisions(g: Genotype): Record<string, DecisionValue> {
-  const out: Record<string, DecisionValue> = {};
-  for (const kind of CELL_KINDS) {
-    g[kind].forEach(([op, input], i) => {
-      const p = `cell/${kind}/node_${2 + Math.floor(i / 2)}`;
-      out[`${p}/op_${i % 2}`] = op;
-      out[`${p}/input_${i % 2}`] = input;
-    });
-  }
-  return out;
-}
