@@ -3,9 +3,8 @@
  * autonas search space on the wasm backend, trained by `trainModel` (Adam, batch 64, on random
  * 28×28×1 images), with the optimisations of `registerWasmTrainingKernels` switched on one after
  * the other (`KERNEL_SETUPS` of `@autonas/tfjs/kernel-setups`), and the time per kernel of a
- * training step with all of them. Runs on tfjs-backend-wasm directly, without `initRuntime` and
- * so without the native kernels. Loaded by the command only: it registers the wasm backend and
- * tfjs-layers' gradients when imported.
+ * training step with all of them. Runs on tfjs-backend-wasm as it comes (`useBareWasmBackend`),
+ * without `initRuntime` and so without the native kernels.
  *
  * The default network: conv2d(32, 3×3, no bias) → batchnorm → relu → maxpool 2×2 → dropout 0.25
  * → conv2d(64, 3×3, no bias) → batchnorm → relu → maxpool 2×2 → dropout 0.25 → flatten →
@@ -13,11 +12,9 @@
  *
  * @module
  */
-import '@tensorflow/tfjs-backend-wasm';
-import '@tensorflow/tfjs-layers'; // registers the gradients, before the fast ones replace some
 import type { Dataset } from '@autonas/data';
 import { compileArchitecture, defaultArchitecture, tf, trainModel } from '@autonas/tfjs';
-import { KERNEL_SETUPS, installKernelSetup, type KernelSetup } from '@autonas/tfjs/kernel-setups';
+import { KERNEL_SETUPS, installKernelSetup, useBareWasmBackend, type KernelSetup } from '@autonas/tfjs/kernel-setups';
 import type { Io } from './cli-options.js';
 
 /** `size` random 28×28×1 images in [0, 1) with labels 0..9. */
@@ -59,8 +56,7 @@ export async function measureThroughput(
 ): Promise<ThroughputResult> {
   const steps = options.steps ?? 20;
   const batchSize = options.batchSize ?? 64;
-  if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend is not available');
-  await tf.ready();
+  await useBareWasmBackend();
   installKernelSetup(setup);
   const model = compileArchitecture(defaultArchitecture(), { seed: 1 });
   try {

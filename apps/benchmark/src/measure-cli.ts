@@ -71,7 +71,6 @@ export async function kernelsCommand(rest: readonly string[], io: Io): Promise<n
     io.err((e as Error).message);
     return 2;
   }
-  // Imported here only: it registers the wasm backend and tfjs-layers' gradients when loaded.
   const { runKernelsBench } = await import('./kernels-bench.js');
   await runKernelsBench({ steps, profileOnly: values['profile-only'] === true }, io);
   return 0;

@@ -61,6 +61,26 @@ export const KERNEL_SETUPS: readonly KernelSetup[] = [
 ];
 
 /**
+ * Loads tfjs-backend-wasm and selects it as it comes, without `initRuntime` (so without the
+ * native kernels and the other fixes it registers): the backend {@link installKernelSetup}
+ * configures for a measurement.
+ *
+ * @throws Error when the wasm backend cannot be selected.
+ *
+ * @example
+ * ```ts
+ * import { KERNEL_SETUPS, installKernelSetup, useBareWasmBackend } from '@autonas/tfjs/kernel-setups';
+ * await useBareWasmBackend();
+ * installKernelSetup(KERNEL_SETUPS[0]!);
+ * ```
+ */
+export async function useBareWasmBackend(): Promise<void> {
+  await import('@tensorflow/tfjs-backend-wasm');
+  if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend is not available');
+  await tf.ready();
+}
+
+/**
  * Installs `setup` on the wasm backend (undoing whatever an earlier setup installed).
  *
  * @param setup One of {@link KERNEL_SETUPS}, or a setup of your own.
