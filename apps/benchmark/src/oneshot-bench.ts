@@ -1,6 +1,6 @@
-import { ConfigurationError, Random, architectureHash, inferShapes, type Architecture } from '@autonas/core';
+import { ConfigurationError, Random, architectureHash, inferShapes, spearman, type Architecture } from '@autonas/core';
 import { OneShotEstimator } from '@autonas/estimator-oneshot';
-import { LowFidelityEstimator, spearman } from '@autonas/estimator-lowfi';
+import { LowFidelityEstimator } from '@autonas/estimator-lowfi';
 import { ChainSpace } from '@autonas/space-chain';
 import { initRuntime, tf } from '@autonas/tfjs';
 import { chainSummary, describeChoices, loadMnistSplit, type BenchChainChoices } from './mnist-chain.js';

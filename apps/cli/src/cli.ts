@@ -10,6 +10,7 @@ const STRATEGY_NAMES = builtinPlugins().names('strategy');
 import { loadSearchFlags, saveSearchFlags } from './resume.js';
 import { WORKER_HELP, runWorkerCommand } from './worker.js';
 import { DARTS_DEFAULTS, runDartsSearch } from './darts.js';
+import type { CliIo } from './io.js';
 import { DASHBOARD_HELP, SEARCH_DASHBOARD_HELP, SEARCH_DASHBOARD_OPTIONS, runDashboardCommand, startSearchDashboard } from './dashboard.js';
 
 /** Defaults of `autonas search`: sized so the run ends within 10 minutes on 2 cores on wasm. */
@@ -92,12 +93,6 @@ accuracy on the held-out test set and saves it.
                           not given again are the first run's. Without it, --out starts afresh.
 ${SEARCH_DASHBOARD_HELP}  -h, --help              this text
 `;
-
-/** Where CLI output goes (replaceable in tests). */
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-}
 
 const intArg = (name: string, v: string | undefined, d: number, min = 1): number => {
   if (v === undefined) return d;

@@ -4,7 +4,7 @@ import { downsample, loadMnist, splitDataset } from '@autonas/data';
 import { DartsCellSpace } from '@autonas/space-cell';
 import { dartsSearch, type DartsEpochRecord } from '@autonas/strategy-darts';
 import { initRuntime } from '@autonas/tfjs';
-import type { CliIo } from './cli.js';
+import type { CliIo } from './io.js';
 
 /** Sizes of `autonas search --strategy darts`: measured to end well within 20 minutes on 2 cores. */
 export const DARTS_DEFAULTS = {

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import fs from 'node:fs/promises';
 import { AutonasError } from 'autonas';
 import { DEFAULT_DASHBOARD_PORT, startDashboard, type Dashboard, type PlannedFigures } from '@autonas/dashboard';
-import type { CliIo } from './cli.js';
+import type { CliIo } from './io.js';
 
 export const DASHBOARD_HELP = `autonas dashboard DIR... [options]
 

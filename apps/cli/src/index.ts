@@ -1,2 +1,3 @@
-export { runCli, SEARCH_DEFAULTS, type CliIo } from './cli.js';
+export { runCli, SEARCH_DEFAULTS } from './cli.js';
+export type { CliIo } from './io.js';
 export { loadSearchFlags, saveSearchFlags, SEARCH_FLAGS_FILE, type FlagValue } from './resume.js';

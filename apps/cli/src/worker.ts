@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import os from 'node:os';
 import { AutonasError } from 'autonas';
 import { startTrialWorker, type TrialWorker } from '@autonas/executor-bullmq';
-import type { CliIo } from './cli.js';
+import type { CliIo } from './io.js';
 
 export const WORKER_HELP = `autonas worker --redis URL [options]
 

@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './random.js';
+export * from './rank-correlation.js';
 export { sha256Hex } from './sha256.js';
 export * from './architecture.js';
 export * from './ops.js';

@@ -1,5 +1,6 @@
 import { ConfigurationError, DataError } from '@autonas/core';
 import { checkClassNames, checkNumClassesOption, checkSampleShapeOption, fmtShape, product, readFeatures, readLabels, toFloat32Checked, toLabels, where } from './input-check.js';
+import type { NumericTypedArray, TensorLike } from './tensor-like.js';
 
 /**
  * An in-memory classification dataset: float32 features in row-major order plus integer labels.
@@ -35,46 +36,6 @@ export interface Dataset {
    */
   readonly targets?: Float32Array;
 }
-
-/**
- * Anything that looks like a TensorFlow.js tensor: a `shape` plus `dataSync()` (preferred,
- * a flat row-major array) and/or `arraySync()` (nested arrays). This package never imports
- * TensorFlow.js; a `tf.Tensor` satisfies this interface structurally.
- *
- * @example
- * ```ts
- * import type { TensorLike } from '@autonas/data';
- * const fake: TensorLike = { shape: [2, 2], dataSync: () => new Float32Array([1, 2, 3, 4]) };
- * ```
- */
-export interface TensorLike {
-  /** Full shape, the first axis being the sample axis. */
-  readonly shape: readonly number[];
-  /** Flat row-major values; `length === prod(shape)`. */
-  dataSync?(): ArrayLike<unknown>;
-  /** Nested arrays of values. Used only when `dataSync` is absent. */
-  arraySync?(): unknown;
-}
-
-/**
- * Typed arrays accepted as numeric input.
- *
- * @example
- * ```ts
- * import type { NumericTypedArray } from '@autonas/data';
- * const pixels: NumericTypedArray = new Uint8Array(784);
- * ```
- */
-export type NumericTypedArray =
-  | Float32Array
-  | Float64Array
-  | Int8Array
-  | Int16Array
-  | Int32Array
-  | Uint8Array
-  | Uint8ClampedArray
-  | Uint16Array
-  | Uint32Array;
 
 /**
  * A (possibly) nested array of numbers, e.g. `number[][][]` images; the innermost level may

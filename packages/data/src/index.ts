@@ -33,9 +33,8 @@ export {
   type FeatureInput,
   type LabelInput,
   type NestedNumberArray,
-  type NumericTypedArray,
-  type TensorLike,
 } from './dataset.js';
+export type { NumericTypedArray, TensorLike } from './tensor-like.js';
 export { resolveClasses } from './input-check.js';
 export { checkCompatible, concat, kFold, shuffle, splitDataset, splitIndices, subset, take, type KFoldOptions, type SplitOptions } from './resample.js';
 export { classCounts, downsample, oneHotLabels, scale, withFeatures } from './transforms.js';

@@ -2,7 +2,7 @@
 // arrays, each bad value reported as a DataError naming its index. Internal: the package index
 // exports only resolveClasses from here.
 import { ConfigurationError, DataError } from '@autonas/core';
-import type { NumericTypedArray, TensorLike } from './dataset.js';
+import type { NumericTypedArray, TensorLike } from './tensor-like.js';
 
 /** Largest label allowed, so that `numClasses = label + 1` still fits an int32. */
 export const MAX_LABEL = 2 ** 31 - 2;

@@ -1,2 +1,3 @@
 export * from './grid-space.js';
 export * from './unique-sampler.js';
+export * from './tiny-chain-space.js';

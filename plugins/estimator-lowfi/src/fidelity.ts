@@ -1,48 +1,10 @@
-import { ConfigurationError, type Architecture, type PerformanceEstimator } from '@autonas/core';
-
-/** Ranks (1-based), ties sharing their average rank. */
-function averageRanks(xs: readonly number[]): number[] {
-  const order = xs.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
-  const ranks = new Array<number>(xs.length);
-  for (let i = 0; i < order.length; ) {
-    let j = i;
-    while (j + 1 < order.length && order[j + 1]![0] === order[i]![0]) j++;
-    for (let k = i; k <= j; k++) ranks[order[k]![1]] = (i + j) / 2 + 1;
-    i = j + 1;
-  }
-  return ranks;
-}
+import { spearman, type Architecture, type PerformanceEstimator } from '@autonas/core';
 
 /**
- * Spearman's rank correlation ρ between two equally long lists: the Pearson correlation of
- * their ranks, ties given their average rank (as `scipy.stats.spearmanr`). 1 when the orders
- * agree, −1 when reversed; NaN when either list is constant.
- *
- * @throws ConfigurationError `BAD_RANK_INPUT` when the lengths differ, n < 2 or a value is not finite.
- *
- * @example
- * ```ts
- * import { spearman } from '@autonas/estimator-lowfi';
- * console.log(spearman([1, 2, 3, 4, 5], [5, 6, 7, 8, 7])); // 0.8207... (scipy's example)
- * ```
+ * @deprecated Import `spearman` from `@autonas/core`, its one home; re-exported here for
+ * existing callers.
  */
-export function spearman(a: readonly number[], b: readonly number[]): number {
-  if (a.length !== b.length) throw new ConfigurationError('BAD_RANK_INPUT', `spearman needs lists of equal length, got ${a.length} and ${b.length}`);
-  if (a.length < 2) throw new ConfigurationError('BAD_RANK_INPUT', `spearman needs at least 2 items, got ${a.length}`);
-  if (![...a, ...b].every(Number.isFinite)) throw new ConfigurationError('BAD_RANK_INPUT', 'spearman needs finite numbers');
-  const [ra, rb] = [averageRanks(a), averageRanks(b)];
-  const mean = (r: number[]) => r.reduce((s, v) => s + v, 0) / r.length;
-  const [ma, mb] = [mean(ra), mean(rb)];
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < ra.length; i++) {
-    sab += (ra[i]! - ma) * (rb[i]! - mb);
-    saa += (ra[i]! - ma) ** 2;
-    sbb += (rb[i]! - mb) ** 2;
-  }
-  return saa === 0 || sbb === 0 ? NaN : sab / Math.sqrt(saa * sbb);
-}
+export { spearman } from '@autonas/core';
 
 /** What {@link fidelityCorrelation} measured. */
 export interface FidelityCorrelation {

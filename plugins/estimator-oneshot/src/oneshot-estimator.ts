@@ -5,6 +5,7 @@ import {
   PerformanceEstimator,
   Random,
   SearchSpace,
+  kendallTau,
   sha256Hex,
   type Architecture,
   type Estimate,
@@ -12,7 +13,6 @@ import {
 } from '@autonas/core';
 import { SearchData, subset, type Dataset } from '@autonas/data';
 import { batchTensors, compileArchitecture, disposeLayerBank, ensureRuntime, evaluateModel, tf, tfl, trainableParams } from '@autonas/tfjs';
-import { kendallTau } from './kendall-tau.js';
 
 /** Options of {@link OneShotEstimator}. */
 export interface OneShotOptions {

@@ -16,7 +16,7 @@ import { compileArchitecture } from '../compile.js';
 import { mergeTransposeAxes } from './kernel-calls.js';
 import { copySlice } from './memory.js';
 import { ABS, REL, worstViolation } from './tolerance.test-util.js';
-import { defaultArchitecture } from './measure-throughput.js';
+import { defaultArchitecture } from '../default-architecture.js';
 
 /** |a − e| ≤ ABS + REL·|e| elementwise. */
 

@@ -1,9 +1,6 @@
 /**
- * Measures how well a cheap low-fidelity setting ranks candidates as a fuller one does, on MNIST:
- * Spearman's ρ between the two, with `fidelityCorrelation`. Not a test. Run after building
- * (`npm run build` here):
- *
- *   node dist/measure-fidelity.js [architectures=16] [trainSize=5000]
+ * `npm run bench -- fidelity`: how well a cheap low-fidelity setting ranks candidates as a fuller
+ * one does, on MNIST: Spearman's ρ between the two, with `fidelityCorrelation`.
  *
  * Candidates: small convnets, conv(filters ∈ {4, 8, 16}, kernel ∈ {3, 5}, ReLU) → 2×2 pool
  * (max or avg) → flatten → dense(units ∈ {16, 64}, ReLU) → classifier, on 28×28×1 images.
@@ -12,14 +9,17 @@
  *
  * @module
  */
-import { pathToFileURL } from 'node:url';
 import { Random, type Architecture } from '@autonas/core';
 import { loadMnist, splitDataset } from '@autonas/data';
+import { LowFidelityEstimator, fidelityCorrelation } from '@autonas/estimator-lowfi';
 import { initRuntime } from '@autonas/tfjs';
-import { fidelityCorrelation } from './fidelity.js';
-import { LowFidelityEstimator } from './low-fidelity-estimator.js';
+import type { Io } from './cli-options.js';
 
-/** Every candidate of the measured grid (24). */
+/**
+ * Every candidate of the measured grid (24).
+ *
+ * @returns The 24 convnets, filters outermost, then kernel size, pooling and dense units.
+ */
 export function convCandidates(): Architecture[] {
   const out: Architecture[] = [];
   for (const filters of [4, 8, 16]) for (const kernelSize of [3, 5]) for (const pool of ['maxpool2d', 'avgpool2d']) for (const units of [16, 64]) {
@@ -37,8 +37,17 @@ export function convCandidates(): Architecture[] {
   return out;
 }
 
-async function main(): Promise<void> {
-  const [count = 16, trainSize = 5000] = process.argv.slice(2).map(Number);
+/** Options of {@link runFidelityMeasure}. */
+export interface FidelityMeasureOptions {
+  /** Candidates sampled from the 24 (default 16). */
+  readonly architectures?: number;
+  /** MNIST training images, a fifth held out for validation (default 5000). */
+  readonly trainSize?: number;
+}
+
+/** Runs the measurement and prints its four lines to `io.out`. */
+export async function runFidelityMeasure(options: FidelityMeasureOptions, io: Io): Promise<void> {
+  const { architectures: count = 16, trainSize = 5000 } = options;
   await initRuntime({ backend: 'wasm' });
   const { train } = await loadMnist({ trainSize });
   const data = splitDataset(train, { fraction: 0.2, seed: 1 });
@@ -46,10 +55,8 @@ async function main(): Promise<void> {
   const low = new LowFidelityEstimator(data, { epochs: 1, maxSamples: 1000, inputScale: 0.5, batchSize: 32 });
   const high = new LowFidelityEstimator(data, { epochs: 3, batchSize: 32 });
   const r = await fidelityCorrelation(sample, low, high, { seed: 1 });
-  console.log(`architectures ${sample.length}; validation ${data.validation.size} images`);
-  console.log(`low (1 epoch, ${low.train.size} images, 14x14): ${r.lowSeconds.toFixed(1)} s; accuracy ${Math.min(...r.low).toFixed(3)}..${Math.max(...r.low).toFixed(3)}`);
-  console.log(`high (3 epochs, ${high.train.size} images, 28x28): ${r.highSeconds.toFixed(1)} s; accuracy ${Math.min(...r.high).toFixed(3)}..${Math.max(...r.high).toFixed(3)}`);
-  console.log(`Spearman rho (low vs high): ${r.rho.toFixed(3)}`);
+  io.out(`architectures ${sample.length}; validation ${data.validation.size} images`);
+  io.out(`low (1 epoch, ${low.train.size} images, 14x14): ${r.lowSeconds.toFixed(1)} s; accuracy ${Math.min(...r.low).toFixed(3)}..${Math.max(...r.low).toFixed(3)}`);
+  io.out(`high (3 epochs, ${high.train.size} images, 28x28): ${r.highSeconds.toFixed(1)} s; accuracy ${Math.min(...r.high).toFixed(3)}..${Math.max(...r.high).toFixed(3)}`);
+  io.out(`Spearman rho (low vs high): ${r.rho.toFixed(3)}`);
 }
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -1,0 +1,5 @@
+/** Where CLI output goes (replaceable in tests). */
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+}
