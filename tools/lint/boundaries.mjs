@@ -92,6 +92,23 @@ function sourceFiles(root) {
   return files.sort();
 }
 
+/** Names a file binds by value imports from plugin packages (`import { A, B as C } from '@autonas/strategy-x'`), by local name → package. */
+function pluginBindings(text) {
+  const out = new Map();
+  for (const m of text.matchAll(/import\s+(?!type\b)(?:(\w+)\s*,?\s*)?(?:\{([^}]*)\})?\s*from\s*['"]([^'"]+)['"]/g)) {
+    const from = packageName(m[3]);
+    if (!PLUGIN.test(from)) continue;
+    if (m[1]) out.set(m[1], from);
+    for (const part of (m[2] ?? '').split(',')) {
+      const t = part.trim();
+      if (!t || t.startsWith('type ')) continue;
+      const [, local] = t.match(/(?:\w+\s+as\s+)?(\w+)$/) ?? [];
+      if (local) out.set(local, from);
+    }
+  }
+  return out;
+}
+
 /** The imports of a file: specifier, whether `import type`/`export type`. Fenced code (TSDoc examples) is skipped. */
 function importsOf(file) {
   const text = fs.readFileSync(file, 'utf8').replace(/```[\s\S]*?```/g, '');
@@ -243,6 +260,16 @@ export function checkProject(root) {
         problems.push(`${where}: imports ${spec}, which ${pkg.name}'s package.json does not declare`);
       }
       if (packages.has(name) && name !== pkg.name && !usedPackages.has(name)) usedPackages.set(name, where);
+    }
+  }
+
+  // Capabilities, not type checks: no `instanceof` on a class imported from a plugin package other than this one.
+  for (const file of files) {
+    const text = fs.readFileSync(file, 'utf8').replace(/```[\s\S]*?```/g, '');
+    const bound = pluginBindings(text);
+    for (const m of text.matchAll(/\binstanceof\s+(\w+)/g)) {
+      const from = bound.get(m[1]);
+      if (from && from !== pkg.name) problems.push(`${rel(file)}: instanceof ${m[1]} (from ${from}): code outside a plugin's package never tests its classes; use what the plugin declares (its name, capabilities or an optional method)`);
     }
   }
 

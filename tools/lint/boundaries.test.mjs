@@ -48,3 +48,10 @@ test('an import cycle between packages fails in each package on it, from package
   assert.match(two.err, /import cycle between packages: @autonas\/two → @autonas\/one \(imported in src\/index\.ts\) → @autonas\/two \(package\.json dependencies\)/);
   assert.match(two.err, /src\/index\.ts: imports @autonas\/one, which @autonas\/two's package\.json does not declare/);
 });
+
+test('instanceof on a class imported from a plugin package fails outside that package, and passes inside it', () => {
+  const facade = lint('instanceof/packages/autonas');
+  assert.equal(facade.code, 1);
+  assert.match(facade.err, /src\/index\.ts: instanceof Renamed \(from @autonas\/strategy-x\): code outside a plugin's package never tests its classes/);
+  assert.equal(lint('instanceof/plugins/strategy-x').code, 0);
+});
