@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { AutonasError, ImageClassifier, builtinPlugins, loadMnist, summarize, type PluginEntry, type PluginRegistry, type TrialRecord } from 'autonas';
+import { AutonasError, ImageClassifier, builtinPlugins, checkAugment, loadMnist, summarize, type PluginEntry, type PluginRegistry, type TrialRecord } from 'autonas';
 
 const STRATEGY_NAMES = builtinPlugins().names('strategy');
 import { loadSearchFlags, saveSearchFlags } from './resume.js';
@@ -82,6 +82,8 @@ accuracy on the held-out test set and saves it.
                           \`autonas worker --redis URL\` processes on any machine (--workers N:
                           trials queued at once, default 2); the retraining stays here
   --queue NAME            the queue on --redis                               [autonas-trials]
+  --augment SPEC          augment training batches (trials and retraining; never validation or
+                          test data): shift=PIXELS, cutout=PIXELS, flip, e.g. shift=2,cutout=8
   --folds K               score candidates by K-fold cross-validation (K times the cost)
   --one-shot              score candidates in seconds on a weight-sharing supernet trained once
                           (a proxy: the winner is also trained alone, and the report shows both)
@@ -195,7 +197,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
         folds: { type: 'string' }, 'no-baseline': { type: 'boolean' }, plan: { type: 'boolean' },
         'one-shot': { type: 'boolean' }, 'supernet-steps': { type: 'string' }, workers: { type: 'string' }, ...SEARCH_DASHBOARD_OPTIONS,
         budget: { type: 'string' }, objective: { type: 'string' }, plugin: { type: 'string', multiple: true },
-        redis: { type: 'string' }, queue: { type: 'string' },
+        redis: { type: 'string' }, queue: { type: 'string' }, augment: { type: 'string' },
       },
       strict: true,
     });
@@ -246,6 +248,8 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     if (values.workers !== undefined && singleProcess && workers !== 1) {
       throw new AutonasError('BAD_ARGUMENT', `--workers runs low-fidelity trials in worker processes; it does not apply to ${singleProcess}`);
     }
+    const augment = values.augment === undefined ? undefined : augmentArg(values.augment);
+    if (augment) checkAugment(augment, [28, 28, 1]); // MNIST's images: refused before anything is written
     const out = path.resolve(values.out ?? SEARCH_DEFAULTS.out);
     if (!resume && !values.plan) await saveSearchFlags(out, values);
 
@@ -265,7 +269,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
       maxTrials, timeLimit, seed, backend, workers, strategy, plugins, objective, ...(values.plan ? {} : { directory: out, overwrite: !resume }),
       ...(values.redis !== undefined ? { runner: 'bullmq', runnerOptions: { redis: values.redis, queue: values.queue } } : {}),
       estimator: {
-        epochs, maxSamples: trialSamples, validationFraction: Math.min(1, trialValidation / Math.round(train.size * 0.2)),
+        epochs, maxSamples: trialSamples, validationFraction: Math.min(1, trialValidation / Math.round(train.size * 0.2)), ...(augment ? { augment } : {}),
         ...(oneShot ? { oneShot: { steps: supernetSteps, validationSamples: trialValidation } } : {}),
       },
       log: (l) => io.out(l),
@@ -324,6 +328,18 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
   } catch (e) {
     return cliError(e, io);
   }
+}
+
+/** `--augment shift=2,cutout=8,flip`: the training-batch augmentations. */
+function augmentArg(text: string): { shift?: number; cutout?: number; flip?: boolean } {
+  const out: { shift?: number; cutout?: number; flip?: boolean } = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [key, value] = part.split('=');
+    if (key === 'flip' && value === undefined) out.flip = true;
+    else if ((key === 'shift' || key === 'cutout') && value !== undefined && /^\d+$/.test(value)) out[key] = Number(value);
+    else throw new AutonasError('BAD_ARGUMENT', `--augment takes shift=PIXELS, cutout=PIXELS and flip, comma-separated (e.g. shift=2,cutout=8), got "${part}"`);
+  }
+  return out;
 }
 
 /** Exit code and message of an error a command threw (rethrows bugs). */

@@ -32,6 +32,7 @@ import {
 } from '@autonas/core';
 import {
   SearchData,
+  checkAugment,
   concat,
   createDataset,
   createRegressionDataset,
@@ -440,6 +441,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
           timeLimit: retrainLimit,
           fillTime: options.retrainEpochs === undefined && options.budget !== undefined,
           loss: this.task.loss,
+          augment: training.augment,
           log,
         });
         const saved = location !== undefined && fs.existsSync(path.join(location, 'model.json'));
@@ -613,6 +615,8 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
     const space = strategy?.space ? strategy.space(baseSpace, { inputShape: data.sampleShape, head, options: this.options.strategyOptions }) : baseSpace;
     const est = this.options.estimator;
     const training = this.trainingOptions(options, { objective, epochs });
+    // Bad augmentation options fail here, before anything trains, not in every trial.
+    if (training.augment) checkAugment(training.augment, data.sampleShape);
     const lowfi = plugins.get('estimator', 'lowfi') as EstimatorPlugin;
     const withTraining = (d: SearchData): PreparedEstimator => {
       if (typeof est === 'function') return { estimator: est(d), trialSamples: { train: d.train.size, validation: d.validation.size }, epochs };

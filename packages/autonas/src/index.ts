@@ -7,7 +7,7 @@ export * from './image-regressor.js';
 export * from './structured-data-classifier.js';
 export * from './structured-data-regressor.js';
 export * from '@autonas/core';
-export { loadMnist, createDataset, createRegressionDataset, splitDataset, TablePreprocessor, type Dataset } from '@autonas/data';
+export { loadMnist, createDataset, createRegressionDataset, splitDataset, TablePreprocessor, augmentBatch, checkAugment, type AugmentOptions, type Dataset } from '@autonas/data';
 export { initRuntime, compileArchitecture, trainModel, evaluateModel, saveModel, loadModel, type RuntimeInfo } from '@autonas/tfjs';
 export { ChainSpace, chainSpace, chainSpaceModule, type ChainSpaceOptions } from '@autonas/space-chain';
 export { DenseSpace, denseSpace, denseSpaceModule, type DenseSpaceOptions } from '@autonas/space-dense';

@@ -15,7 +15,7 @@ import {
   type TrialRecord,
   type TrialStore,
 } from '@autonas/core';
-import type { Dataset } from '@autonas/data';
+import type { AugmentOptions, Dataset } from '@autonas/data';
 import { compileArchitecture, trainModel, type ModelArtifact } from '@autonas/tfjs';
 
 /** The phases of a job; each network trained in one is a trial of the engine, recorded in the phase's store. */
@@ -114,6 +114,8 @@ export interface RetrainOptions {
   /** `epochs` is only a cap: the retraining runs as many epochs as fit in `timeLimit` (a budget's retraining). */
   readonly fillTime?: boolean;
   readonly loss?: 'mse' | 'mae';
+  /** Training-batch augmentation, as the search's trials had it. */
+  readonly augment?: AugmentOptions;
   readonly log: (line: string) => void;
 }
 
@@ -141,6 +143,7 @@ export class RetrainEstimator implements PerformanceEstimator {
         batchSize: o.batchSize,
         learningRate: o.learningRate,
         loss: o.loss,
+        augment: o.augment,
         schedule: 'cosine',
         ...(o.timeLimit === undefined ? {} : { timeBudget: o.timeLimit }),
         seed: ctx.seed,

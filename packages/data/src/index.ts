@@ -38,6 +38,7 @@ export type { NumericTypedArray, TensorLike } from './tensor-like.js';
 export { resolveClasses } from './input-check.js';
 export { checkCompatible, concat, kFold, shuffle, splitDataset, splitIndices, subset, take, type KFoldOptions, type SplitOptions } from './resample.js';
 export { classCounts, downsample, oneHotLabels, scale, withFeatures } from './transforms.js';
+export { augmentBatch, augmentsAnything, checkAugment, type AugmentOptions } from './augment.js';
 export {
   encodeIdx,
   parseIdx,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ConfigurationError, Random, type EpochMetrics } from '@autonas/core';
-import type { Dataset } from '@autonas/data';
+import { augmentBatch, augmentsAnything, checkAugment, type AugmentOptions, type Dataset } from '@autonas/data';
 
 /** Options of {@link trainModel}. */
 export interface TrainOptions {
@@ -43,6 +43,8 @@ export interface TrainOptions {
    * regression.
    */
   readonly monitor?: { readonly metric: string; readonly direction: 'maximize' | 'minimize' };
+  /** Random augmentation of each training batch (shifts, flips, cutout), seeded by `seed`; validation data is never augmented. Default none. */
+  readonly augment?: AugmentOptions;
   /** Called after each batch with the samples seen so far in the epoch, the batch loss and the learning rate used. */
   readonly onBatch?: (samplesSeen: number, loss: number, learningRate: number) => void;
 }
@@ -74,8 +76,12 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 }
 
-/** Copies the samples at `indices[from..to)` into batch tensors: features and one-hot labels (or regression targets). */
-export function batchTensors(ds: Dataset, indices: ArrayLike<number> | undefined, from: number, to: number): { x: tf.Tensor; y: tf.Tensor2D } {
+/**
+ * Copies the samples at `indices[from..to)` into batch tensors: features and one-hot labels (or
+ * regression targets). `transform` may change the batch's features before they become a tensor
+ * (training-batch augmentation).
+ */
+export function batchTensors(ds: Dataset, indices: ArrayLike<number> | undefined, from: number, to: number, transform?: (features: Float32Array, count: number) => void): { x: tf.Tensor; y: tf.Tensor2D } {
   const per = ds.sampleShape.reduce((a, b) => a * b, 1);
   const n = to - from;
   const xb = new Float32Array(n * per);
@@ -87,6 +93,7 @@ export function batchTensors(ds: Dataset, indices: ArrayLike<number> | undefined
       xb.set(ds.x.subarray(s * per, (s + 1) * per), i * per);
       tb.set(ds.targets.subarray(s * u, (s + 1) * u), i * u);
     }
+    transform?.(xb, n);
     return { x: tf.tensor(xb, [n, ...ds.sampleShape]), y: tf.tensor2d(tb, [n, u]) };
   }
   const yb = new Float32Array(n * ds.numClasses);
@@ -95,6 +102,7 @@ export function batchTensors(ds: Dataset, indices: ArrayLike<number> | undefined
     xb.set(ds.x.subarray(s * per, (s + 1) * per), i * per);
     yb[i * ds.numClasses + ds.y[s]!] = 1;
   }
+  transform?.(xb, n);
   return { x: tf.tensor(xb, [n, ...ds.sampleShape]), y: tf.tensor2d(yb, [n, ds.numClasses]) };
 }
 
@@ -116,7 +124,7 @@ export interface EvaluateResult {
  * @example
  * ```ts
  * import { evaluateModel } from '@autonas/tfjs';
- * import type { Dataset } from '@autonas/data';
+ * import { augmentBatch, augmentsAnything, checkAugment, type AugmentOptions, type Dataset } from '@autonas/data';
  * import type { LayersModel } from '@tensorflow/tfjs-layers';
  * async function report(model: LayersModel, test: Dataset) {
  *   const { accuracy, loss } = await evaluateModel(model, test);
@@ -178,7 +186,7 @@ async function evaluateRegression(model: tfl.LayersModel, ds: Dataset, batchSize
  * ```ts
  * import { compileArchitecture, trainModel } from '@autonas/tfjs';
  * import type { Architecture } from '@autonas/core';
- * import type { Dataset } from '@autonas/data';
+ * import { augmentBatch, augmentsAnything, checkAugment, type AugmentOptions, type Dataset } from '@autonas/data';
  * async function fitTwoEpochs(arch: Architecture, train: Dataset, validation: Dataset) {
  *   const model = compileArchitecture(arch, { seed: 1 });
  *   const result = await trainModel(model, train, { epochs: 2, validation, onEpoch: (m) => console.log(m) });
@@ -206,6 +214,13 @@ export async function trainModel(model: tfl.LayersModel, train: Dataset, options
   const rng = new Random(options.seed ?? 0);
   const baseLr = options.learningRate ?? 0.001;
   if (!(baseLr > 0)) throw new ConfigurationError('BAD_LEARNING_RATE', `learningRate must be positive, got ${baseLr}`);
+  // Training batches only: validation (evaluateModel) and test data are never augmented.
+  let augment: ((features: Float32Array, count: number) => void) | undefined;
+  if (augmentsAnything(options.augment)) {
+    checkAugment(options.augment!, train.sampleShape);
+    const augRng = new Random(options.seed ?? 0).fork('augment');
+    augment = (features, count) => void augmentBatch(features, count, train.sampleShape, options.augment!, augRng);
+  }
   const optimizer = tf.train.adam(baseLr);
   const totalSteps = epochs * Math.ceil(train.size / batchSize);
   let step = 0;
@@ -242,7 +257,7 @@ export async function trainModel(model: tfl.LayersModel, train: Dataset, options
         }
         const to = Math.min(train.size, from + batchSize);
         const tBatch = performance.now();
-        const { x, y } = batchTensors(train, order, from, to);
+        const { x, y } = batchTensors(train, order, from, to, augment);
         const progress = Math.min(1, Math.max(step / totalSteps, options.timeBudget ? (performance.now() - t0) / 1000 / options.timeBudget : 0));
         const lr = options.schedule === 'cosine' ? (baseLr * (1 + Math.cos(Math.PI * progress))) / 2 : baseLr;
         (optimizer as unknown as { learningRate: number }).learningRate = lr;

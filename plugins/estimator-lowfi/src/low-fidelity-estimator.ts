@@ -8,7 +8,7 @@ import {
   type Estimate,
   type EstimateContext,
 } from '@autonas/core';
-import { SearchData, subset, withFeatures, type Dataset } from '@autonas/data';
+import { SearchData, subset, withFeatures, type AugmentOptions, type Dataset } from '@autonas/data';
 import { compileArchitecture, ensureRuntime, evaluateModel, tf, trainableParams, trainModel, type ModelArtifact } from '@autonas/tfjs';
 
 /** Options of {@link LowFidelityEstimator}. */
@@ -46,6 +46,8 @@ export interface LowFidelityOptions {
    * full size. Default 1 (off).
    */
   readonly inputScale?: number;
+  /** Random augmentation of the training batches (shifts, flips, cutout); the validation subset is never augmented. Default none. */
+  readonly augment?: AugmentOptions;
 }
 
 /**
@@ -170,6 +172,7 @@ export class LowFidelityEstimator implements PerformanceEstimator {
         patience: this.options.patience,
         loss: this.options.loss,
         monitor: this.options.monitor,
+        augment: this.options.augment,
         validation,
         seed: ctx.seed,
         signal: ctx.signal,
