@@ -197,7 +197,8 @@ export class EvolutionStrategy extends AskTellStrategy {
     return {
       version: 1,
       rng: this.rng.state(),
-      population: structuredClone(this.population),
+      // Members are frozen copies made once on admission, so the state can share them instead of copying the population after every trial.
+      population: [...this.population],
       seen: [...this.seen],
       pending: [...this.pending],
       queued: this.queued,
@@ -232,7 +233,7 @@ export class EvolutionStrategy extends AskTellStrategy {
       if (!e!.architecture || !Array.isArray(e!.architecture.nodes)) bad(`population[${i}] has no architecture`);
       if (!seenSet.has(e!.hash!)) bad(`population[${i}] is not among the seen hashes`);
       if (i > 0 && e!.born! <= (s.population as EvolutionMember[])[i - 1]!.born) bad('population must be ordered oldest first');
-      return structuredClone(e as EvolutionMember);
+      return deepFreeze(structuredClone(e as EvolutionMember));
     });
     this.rng = Random.fromState(s.rng as number[]);
     this.population = population;
@@ -258,7 +259,7 @@ export class EvolutionStrategy extends AskTellStrategy {
   /** Adds a finished trial with a finite score, removing the oldest member beyond the population size. */
   private admit(trial: TrialRecord): void {
     if (typeof trial.score !== 'number' || !Number.isFinite(trial.score)) return;
-    this.population.push({ hash: trial.hash, architecture: structuredClone(trial.architecture), score: trial.score, born: this.admitted++ });
+    this.population.push(deepFreeze({ hash: trial.hash, architecture: structuredClone(trial.architecture), score: trial.score, born: this.admitted++ }));
     while (this.population.length > this.populationSize) this.population.shift();
   }
 
@@ -328,4 +329,13 @@ export function evolutionStrategyModule(options: EvolutionStrategyOptions = {}):
   return new ContainerModule(({ bind }) => {
     bind<SearchStrategy>(SearchStrategy).toConstantValue(new EvolutionStrategy(options));
   });
+}
+
+/** Freezes a plain-data value and everything in it; returns it. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
