@@ -13,6 +13,15 @@ export function intOption(v: string | undefined, name: string, fallback: number,
   return n;
 }
 
+/** Parses `--name T` as seconds from `600`, `90s`, `10m` or `1h` (as the CLI's `--budget`), or the fallback when absent. */
+export function durationOption(v: string | undefined, name: string, fallback: number): number {
+  if (v === undefined) return fallback;
+  const m = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(v.trim());
+  const n = m ? Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1) : NaN;
+  if (!(n > 0)) throw new Error(`--${name} must be a duration such as 600, 90s, 10m or 1h, got ${JSON.stringify(v)}`);
+  return n;
+}
+
 /** Writes a benchmark's result as JSON (creating the folder) and says where. */
 export function writeJson(file: string, result: unknown, io: Io): void {
   const out = path.resolve(file);

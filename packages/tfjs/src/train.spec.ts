@@ -94,6 +94,27 @@ describe('trainModel on wasm', () => {
     model.dispose();
   });
 
+  it('counts the time budget and the cosine on the clock it is given', async () => {
+    const model = compileArchitecture(cnn, { seed: 3 });
+    const small: Dataset = { ...train, x: train.x.subarray(0, 128 * 784), y: train.y.subarray(0, 128), size: 128 };
+    // A clock that moves one second per batch: 6 batches fit in 6 s, whatever the machine's speed.
+    let seconds = 0;
+    const lrs: number[] = [];
+    const r = await trainModel(model, small, {
+      epochs: 10, batchSize: 32, learningRate: 0.002, schedule: 'cosine', timeBudget: 6, clock: () => seconds,
+      onBatch: (_s, _l, lr) => {
+        lrs.push(lr);
+        seconds += 1;
+      },
+    });
+    expect(r.timedOut).toBe(true);
+    expect(r.epochs).toBe(2);
+    expect(r.history[1]!.partial).toBe(1);
+    const expected = [0, 1, 2, 3, 4, 5].map((k) => (0.002 * (1 + Math.cos((Math.PI * k) / 6))) / 2);
+    expect(lrs.map((v) => v.toFixed(8))).toEqual(expected.map((v) => v.toFixed(8)));
+    model.dispose();
+  });
+
   it('stops at the next batch when aborted', async () => {
     const model = compileArchitecture(cnn, { seed: 2 });
     const ctrl = new AbortController();

@@ -35,6 +35,12 @@ export interface TrainOptions {
    * result). Default: none.
    */
   readonly timeBudget?: number;
+  /**
+   * Seconds of training so far, as `timeBudget` and the cosine's time fraction count them.
+   * Default: wall-clock seconds since training began. A caller that pauses between epochs (to
+   * evaluate on a test set in `onEpoch`, say) passes a clock that leaves its pauses out.
+   */
+  readonly clock?: () => number;
   /** Loss of a regression dataset (one with `targets`): mean squared or mean absolute error. Default `mse`. */
   readonly loss?: 'mse' | 'mae';
   /**
@@ -233,6 +239,7 @@ export async function trainModel(model: tfl.LayersModel, train: Dataset, options
   let timedOut = false;
   let samples = 0;
   const t0 = performance.now();
+  const elapsed = options.clock ?? (() => (performance.now() - t0) / 1000);
   let lastYield = t0;
   let trainMs = 0;
   try {
@@ -250,7 +257,7 @@ export async function trainModel(model: tfl.LayersModel, train: Dataset, options
           aborted = true;
           break;
         }
-        if (options.timeBudget !== undefined && (performance.now() - t0) / 1000 >= options.timeBudget) {
+        if (options.timeBudget !== undefined && elapsed() >= options.timeBudget) {
           timedOut = true;
           aborted = true;
           break;
@@ -258,7 +265,7 @@ export async function trainModel(model: tfl.LayersModel, train: Dataset, options
         const to = Math.min(train.size, from + batchSize);
         const tBatch = performance.now();
         const { x, y } = batchTensors(train, order, from, to, augment);
-        const progress = Math.min(1, Math.max(step / totalSteps, options.timeBudget ? (performance.now() - t0) / 1000 / options.timeBudget : 0));
+        const progress = Math.min(1, Math.max(step / totalSteps, options.timeBudget ? elapsed() / options.timeBudget : 0));
         const lr = options.schedule === 'cosine' ? (baseLr * (1 + Math.cos(Math.PI * progress))) / 2 : baseLr;
         (optimizer as unknown as { learningRate: number }).learningRate = lr;
         step++;
