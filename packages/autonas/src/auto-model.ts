@@ -78,6 +78,10 @@ export interface AutoModelOptions {
   readonly strategyOptions?: object;
   /** Options of the space plugin (a value given in `fixed` is not searched). */
   readonly space?: object;
+  /** The space plugin's name (see {@link builtinPlugins}). Default: the task's (`chain` for images, `dense` for tables). */
+  readonly spacePlugin?: string;
+  /** The estimator plugin that scores every candidate, by name. Default `'lowfi'` (the training rules of `estimator`). */
+  readonly estimatorPlugin?: string;
   /** What is optimised. Default: `val_accuracy` for classification, `val_loss` for regression. */
   readonly objective?: Objective;
   /** Training rules of each candidate, `oneShot`, or a factory of any estimator given the search data. */
@@ -252,6 +256,8 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
     }
     if (typeof options.strategy === 'string') this.plugins.get('strategy', options.strategy);
     if (options.runner !== undefined) this.plugins.get('runner', options.runner);
+    if (options.spacePlugin !== undefined) this.plugins.get('space', options.spacePlugin);
+    if (options.estimatorPlugin !== undefined) this.plugins.get('estimator', options.estimatorPlugin);
     const w = options.workers;
     if (w !== undefined && w !== 'auto' && !(Number.isInteger(w) && w >= 1)) {
       throw new ConfigurationError('BAD_WORKERS', `workers must be a positive integer or 'auto', got ${w}`);
@@ -611,13 +617,14 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
     const strategyName = typeof this.options.strategy === 'string' ? this.options.strategy : typeof this.options.strategy === 'object' ? this.options.strategy.name : 'random';
     const strategy = plugins.has('strategy', strategyName) ? (plugins.get('strategy', strategyName) as StrategyPlugin) : undefined;
     const parentWeights = strategy?.capabilities?.parentWeights === true;
-    const baseSpace = plugins.get<{ inputShape: readonly number[]; head: HeadSpec; options?: object }, SearchSpace>('space', input.space).create({ inputShape: data.sampleShape, head, options: this.options.space });
+    const baseSpace = plugins.get<{ inputShape: readonly number[]; head: HeadSpec; options?: object }, SearchSpace>('space', this.options.spacePlugin ?? input.space).create({ inputShape: data.sampleShape, head, options: this.options.space });
     const space = strategy?.space ? strategy.space(baseSpace, { inputShape: data.sampleShape, head, options: this.options.strategyOptions }) : baseSpace;
     const est = this.options.estimator;
     const training = this.trainingOptions(options, { objective, epochs });
     // Bad augmentation options fail here, before anything trains, not in every trial.
     if (training.augment) checkAugment(training.augment, data.sampleShape);
-    const lowfi = plugins.get('estimator', 'lowfi') as EstimatorPlugin;
+    // The estimator of every candidate (and of what is trained alone): the task's training rules unless another plugin is named.
+    const lowfi = plugins.get('estimator', this.options.estimatorPlugin ?? 'lowfi') as EstimatorPlugin;
     const withTraining = (d: SearchData): PreparedEstimator => {
       if (typeof est === 'function') return { estimator: est(d), trialSamples: { train: d.train.size, validation: d.validation.size }, epochs };
       if (parentWeights && strategy?.estimator) return { estimator: strategy.estimator(d, training), trialSamples: { train: Math.min(d.train.size, training.maxSamples ?? Infinity), validation: d.validation.size }, epochs: training.epochs ?? 1 };
