@@ -16,8 +16,10 @@ import {
 export interface LocalSearchStrategyOptions {
   /** Seed of every random choice (samples, neighbourhood order, mutations). Default 0. */
   readonly seed?: number;
-  /** Random architectures evaluated before the first climb, which starts from the best of them. Default 10 (NASLib's). */
+  /** Random architectures evaluated before the first climb, which starts from the best of them. Default 10 (NASLib's), or from `budget`. */
   readonly initialSamples?: number;
+  /** The number of trials the search expects, if known: it sizes `initialSamples` to min(10, ⌊budget / 5⌋) (at least 1). */
+  readonly budget?: number;
   /**
    * How a neighbourhood is made: `'enumerate'` lists every architecture one decision away (through
    * `space.decisions()` and `space.build`, keeping only valid ones); `'mutate'` draws `neighbours`
@@ -131,11 +133,11 @@ export class LocalSearchStrategy extends AskTellStrategy {
   /** @param options - see {@link LocalSearchStrategyOptions}; invalid values throw a `ConfigurationError` */
   constructor(private readonly options: LocalSearchStrategyOptions = {}) {
     super();
-    for (const k of ['initialSamples', 'neighbours', 'maxNeighbours', 'maxAttempts'] as const) positiveInt(options[k], k);
+    for (const k of ['initialSamples', 'budget', 'neighbours', 'maxNeighbours', 'maxAttempts'] as const) positiveInt(options[k], k);
     const mode = options.neighbourhood ?? 'auto';
     if (!['auto', 'enumerate', 'mutate'].includes(mode)) throw new ConfigurationError('BAD_LOCAL_SEARCH_OPTION', `local search neighbourhood must be 'auto', 'enumerate' or 'mutate', got ${JSON.stringify(mode)}`);
     this.mode = mode;
-    this.initialSamples = options.initialSamples ?? 10;
+    this.initialSamples = options.initialSamples ?? (options.budget !== undefined ? Math.max(1, Math.min(10, Math.floor(options.budget / 5))) : 10);
     this.neighbours = options.neighbours ?? 50;
     this.maxNeighbours = options.maxNeighbours ?? 500;
     this.maxAttempts = options.maxAttempts ?? 2000;
