@@ -17,7 +17,9 @@ import { DartsCellSpace, type DartsCellSpaceOptions } from '@autonas/space-cell'
 import { ChainSpace, type ChainSpaceOptions } from '@autonas/space-chain';
 import { DenseSpace, type DenseSpaceOptions } from '@autonas/space-dense';
 import { EvolutionStrategy } from '@autonas/strategy-evolution';
+import { LocalSearchStrategy } from '@autonas/strategy-local';
 import { MorphismBoStrategy, MorphismEstimator, MorphismSpace } from '@autonas/strategy-morphism-bo';
+import { PredictorStrategy } from '@autonas/strategy-predictor';
 import { RandomStrategy } from '@autonas/strategy-random';
 import { DartsStrategy, type DartsStrategyOptions } from '@autonas/strategy-darts';
 import { RlStrategy } from '@autonas/strategy-rl';
@@ -168,7 +170,7 @@ const workerModule = path.join(path.dirname(here), here.endsWith('.ts') ? 'worke
  * @example
  * ```ts
  * import { builtinPlugins } from 'autonas';
- * console.log(builtinPlugins().names('strategy')); // ['random', 'evolution', 'rl', 'morphism-bo', 'darts']
+ * console.log(builtinPlugins().names('strategy')); // ['random', 'evolution', 'rl', 'morphism-bo', 'darts', 'predictor', 'local']
  * ```
  */
 export function builtinPlugins(): PluginRegistry {
@@ -245,6 +247,14 @@ export function builtinPlugins(): PluginRegistry {
     },
   };
   r.register(darts);
+  r.register<StrategyContext, SearchStrategy>({
+    kind: 'strategy', name: 'predictor', description: 'BANANAS-style search: an MLP ensemble predicts scores from the decisions and picks among mutants of the best',
+    create: ({ seed, startWithDefault, maxTrials, options }) => new PredictorStrategy({ seed, startWithDefault, budget: maxTrials, ...options }),
+  });
+  r.register<StrategyContext, SearchStrategy>({
+    kind: 'strategy', name: 'local', description: 'local search: best improvement over one-decision neighbours, random restarts',
+    create: ({ seed, startWithDefault, maxTrials, options }) => new LocalSearchStrategy({ seed, startWithDefault, budget: maxTrials, ...options }),
+  });
   const lowfi: EstimatorPlugin = {
     kind: 'estimator', name: 'lowfi', description: 'trains each candidate briefly on fixed subsets',
     capabilities: { workers: true, folds: true, keepsModel: true },

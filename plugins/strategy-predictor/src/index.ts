@@ -1,0 +1,2 @@
+export * from './predictor-strategy.js';
+export * from './mlp-ensemble.js';
