@@ -87,8 +87,8 @@ describe('WorkerPoolEstimator', () => {
     pools.push(missing);
     await expect(missing.start()).rejects.toMatchObject({ code: 'BAD_ESTIMATOR_SPEC' });
     expect(() => new WorkerPoolEstimator({ workers: 0, estimator: { module: 'x' } })).toThrow(/workers must be a positive integer/);
-    const { result } = await search(2, { workers: 1, estimator: { module: sleepModule, export: 'nope' } });
-    expect(result.trials.every((t) => t.status === 'failed' && /no function export "nope"/.test(t.error!))).toBe(true);
+    // A search starts its estimator before the first trial (the estimator's start hook), so a spec no worker can build fails the search at once, before any trial.
+    await expect(search(2, { workers: 1, estimator: { module: sleepModule, export: 'nope' } })).rejects.toMatchObject({ code: 'BAD_ESTIMATOR_SPEC', message: expect.stringMatching(/no function export "nope"/) });
   });
 
   it('aborts running trials in the workers when the time limit passes', async () => {
