@@ -35,7 +35,7 @@ import { fileURLToPath } from 'node:url';
 /** The layers, bottom first; a kind's index is its layer. */
 export const LAYERS = ['core', 'data', 'runtime', 'testing', 'plugin', 'facade', 'app', 'docs'];
 const ANY = new Set(['docs']);
-const PLUGIN = /^@autonas\/(space|strategy|estimator|executor|store)-/;
+const PLUGIN = /^@autonas\/(space|strategy|estimator|middleware|runner|store|benchmark)-/;
 const SOURCE = /\.(ts|mts|js|mjs)$/;
 // import ... from 'x' | export ... from 'x' (group 1: `type`, group 2: the specifier),
 // import('x') (group 3), import 'x' (group 4).

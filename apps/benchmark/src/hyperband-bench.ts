@@ -1,6 +1,6 @@
 import { ConfigurationError, ContainerModule, EventBus, Experiment, SearchStrategy, createContainer, type TrialRecord } from '@autonas/core';
 import { SearchData } from '@autonas/data';
-import { earlyStoppingModule, hyperband, hyperbandSchedule, type EarlyStopping } from '@autonas/estimator-early-stop';
+import { earlyStoppingModule, hyperband, hyperbandSchedule, type EarlyStopping } from '@autonas/middleware-early-stop';
 import { lowFidelityModule } from '@autonas/estimator-lowfi';
 import { chainSpaceModule } from '@autonas/space-chain';
 import { RandomStrategy } from '@autonas/strategy-random';
@@ -112,7 +112,7 @@ interface RowRun {
  * Hyperband against plain low fidelity on MNIST with the chain space: a `RandomStrategy` with one
  * seed proposes the same `trials` architectures to both rows. The low-fidelity row trains each
  * for R epochs (a `LowFidelityEstimator`, which reports its learning curve epoch by epoch); the
- * Hyperband row runs the same estimator and trials with `@autonas/estimator-early-stop`'s Hyperband
+ * Hyperband row runs the same estimator and trials with `@autonas/middleware-early-stop`'s Hyperband
  * middleware (maximum R epochs, η), which stops trials that fall behind. Each row is a search
  * assembled as a user would (`createContainer` + `Experiment`). Training is seeded (trial i
  * gets seed + i), so a trial that Hyperband lets finish scores exactly as in the low-fidelity row.

@@ -7,7 +7,7 @@ import {
   deduplicate,
   type SearchStrategy,
 } from '@autonas/core';
-import { NAS_BENCH_MACRO_FILE, NasBenchMacroSpace, TabularEstimator, loadNasBenchMacro } from '@autonas/estimator-tabular';
+import { NAS_BENCH_MACRO_FILE, NasBenchMacroSpace, TabularEstimator, loadNasBenchMacro } from '@autonas/benchmark-tabular';
 
 /** A strategy to benchmark: a factory by seed. */
 export interface BenchStrategy {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ContainerModule, Experiment, PerformanceEstimator, SearchStrategy, createContainer } from '@autonas/core';
-import { WorkerPoolEstimator } from '@autonas/executor-workers';
+import { WorkerPoolEstimator } from '@autonas/runner-workers';
 import { chainSpaceModule, type ChainSpaceOptions } from '@autonas/space-chain';
 import { RandomStrategy } from '@autonas/strategy-random';
 import type { MnistEstimatorOptions } from './workers-estimator.js';

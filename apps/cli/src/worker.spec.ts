@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { BullmqEstimator } from '@autonas/executor-bullmq';
+import { BullmqEstimator } from '@autonas/runner-bullmq';
 import { runCli } from './cli.js';
 import { redisMissing, startRedis } from '@autonas/testing/redis';
 

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import os from 'node:os';
 import { AutonasError } from 'autonas';
-import { startTrialWorker, type TrialWorker } from '@autonas/executor-bullmq';
+import { startTrialWorker, type TrialWorker } from '@autonas/runner-bullmq';
 import type { CliIo } from './io.js';
 
 export const WORKER_HELP = `autonas worker --redis URL [options]

@@ -12,7 +12,7 @@ import {
 import type { SearchData } from '@autonas/data';
 import { LowFidelityEstimator, lowFidelitySubsets, type LowFidelityOptions } from '@autonas/estimator-lowfi';
 import { OneShotEstimator, type OneShotOptions } from '@autonas/estimator-oneshot';
-import { WorkerPoolEstimator } from '@autonas/executor-workers';
+import { WorkerPoolEstimator } from '@autonas/runner-workers';
 import { DartsCellSpace, type DartsCellSpaceOptions } from '@autonas/space-cell';
 import { ChainSpace, type ChainSpaceOptions } from '@autonas/space-chain';
 import { DenseSpace, type DenseSpaceOptions } from '@autonas/space-dense';
@@ -302,13 +302,13 @@ export function builtinPlugins(): PluginRegistry {
     create: ({ workers: n, spec, experiment, options, log }) => {
       const o = options as Partial<BullmqRunnerOptions> | undefined;
       if (typeof o?.redis !== 'string') throw new ConfigurationError('BAD_RUNNER_OPTIONS', "the bullmq runner needs runnerOptions.redis, a redis:// URL");
-      let queue: import('@autonas/executor-bullmq').BullmqEstimator | undefined;
+      let queue: import('@autonas/runner-bullmq').BullmqEstimator | undefined;
       return {
         name: 'bullmq',
         concurrency: n,
         async start() {
           // Loaded only when asked for: most searches never touch Redis.
-          const { BullmqEstimator } = await import('@autonas/executor-bullmq');
+          const { BullmqEstimator } = await import('@autonas/runner-bullmq');
           queue = new BullmqEstimator({ redis: o.redis!, queue: o.queue, concurrency: n, experiment, estimator: { module: spec.package ?? spec.module, export: spec.export, options: spec.options } });
           await queue.ready();
           log?.(`bullmq: trials go to queue "${queue.queueName}" on ${o.redis}; start workers with: autonas worker --redis ${o.redis}${o.queue ? ` --queue ${o.queue}` : ''}`);

@@ -15,7 +15,7 @@ import {
   type EstimateContext,
 } from '@autonas/core';
 import { loadMnist, type Dataset } from '@autonas/data';
-import { medianStopping } from '@autonas/estimator-early-stop';
+import { medianStopping } from '@autonas/middleware-early-stop';
 import { EvolutionStrategy } from '@autonas/strategy-evolution';
 import { GridSpace } from '@autonas/testing';
 import { initRuntime } from '@autonas/tfjs';

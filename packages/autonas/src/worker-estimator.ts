@@ -35,7 +35,7 @@ export function compactDataset(ds: Dataset): Dataset {
  * @example
  * ```ts no-run
  * // ImageClassifier({ workers: 2 }) does this for you.
- * import { WorkerPoolEstimator } from '@autonas/executor-workers';
+ * import { WorkerPoolEstimator } from '@autonas/runner-workers';
  * import { loadMnist, splitDataset } from '@autonas/data';
  * const { train: all } = await loadMnist({ trainSize: 1000 });
  * const { train, validation } = splitDataset(all, { fraction: 0.2, seed: 0 });

@@ -55,7 +55,7 @@ export interface EarlyStop {
  * @example
  * ```ts
  * import { createContainer } from '@autonas/core';
- * import { earlyStoppingModule, hyperband } from '@autonas/estimator-early-stop';
+ * import { earlyStoppingModule, hyperband } from '@autonas/middleware-early-stop';
  * // With an estimator that trains 9 epochs: brackets s = 2, 1, 0 of rungs at 1, 3 and 9 epochs.
  * const container = createContainer({ maxTrials: 30 }, earlyStoppingModule(hyperband({ maxResource: 9 })));
  * ```
@@ -128,7 +128,7 @@ export class EarlyStopping implements EngineMiddleware {
  * Successive-halving early stopping ({@link SuccessiveHalvingRule}) as middleware.
  * @example
  * ```ts
- * import { successiveHalving } from '@autonas/estimator-early-stop';
+ * import { successiveHalving } from '@autonas/middleware-early-stop';
  * const mw = successiveHalving({ maxResource: 9, eta: 3 }); // rungs at 1 and 3 epochs
  * ```
  */
@@ -140,7 +140,7 @@ export function successiveHalving(options: SuccessiveHalvingOptions & EarlyStopp
  * Hyperband early stopping ({@link HyperbandRule}) as middleware.
  * @example
  * ```ts
- * import { hyperband } from '@autonas/estimator-early-stop';
+ * import { hyperband } from '@autonas/middleware-early-stop';
  * const mw = hyperband({ maxResource: 27, eta: 3, metric: 'valLoss', mode: 'min' });
  * ```
  */
@@ -152,7 +152,7 @@ export function hyperband(options: HyperbandOptions & EarlyStoppingOptions): Ear
  * Median-stopping early stopping ({@link MedianStoppingRule}) as middleware.
  * @example
  * ```ts
- * import { medianStopping } from '@autonas/estimator-early-stop';
+ * import { medianStopping } from '@autonas/middleware-early-stop';
  * const mw = medianStopping({ warmup: 1, minTrials: 3 });
  * ```
  */
@@ -165,7 +165,7 @@ export function medianStopping(options: MedianStoppingOptions & EarlyStoppingOpt
  * extension point (the experiment runs it inside deduplication).
  * @example
  * ```ts
- * import { earlyStoppingModule, medianStopping } from '@autonas/estimator-early-stop';
+ * import { earlyStoppingModule, medianStopping } from '@autonas/middleware-early-stop';
  * const module = earlyStoppingModule(medianStopping());
  * ```
  */

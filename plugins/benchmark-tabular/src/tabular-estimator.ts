@@ -69,7 +69,7 @@ export interface TabularEstimatorOptions {
  * @example
  * ```ts
  * import { EventBus, InMemoryTrialStore, LocalExecutionEngine, Random } from '@autonas/core';
- * import { NasBenchMacroSpace, TabularEstimator, loadNasBenchMacro } from '@autonas/estimator-tabular';
+ * import { NasBenchMacroSpace, TabularEstimator, loadNasBenchMacro } from '@autonas/benchmark-tabular';
  * const space = new NasBenchMacroSpace();
  * const estimator = new TabularEstimator(loadNasBenchMacro());
  * const engine = new LocalExecutionEngine({ space, estimator, store: new InMemoryTrialStore(), events: new EventBus(), maxTrials: 3 });
@@ -134,7 +134,7 @@ export class TabularEstimator implements PerformanceEstimator {
  * @example
  * ```ts
  * import { createContainer } from '@autonas/core';
- * import { loadNasBenchMacro, nasBenchMacroSpaceModule, tabularEstimatorModule } from '@autonas/estimator-tabular';
+ * import { loadNasBenchMacro, nasBenchMacroSpaceModule, tabularEstimatorModule } from '@autonas/benchmark-tabular';
  * const c = createContainer({ maxTrials: 100 }, nasBenchMacroSpaceModule(), tabularEstimatorModule(loadNasBenchMacro()));
  * ```
  */

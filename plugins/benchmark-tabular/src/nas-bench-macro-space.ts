@@ -46,7 +46,7 @@ const layerName = (i: number) => `${NAME}/layer_${i}`;
  * @example
  * ```ts
  * import { inferShapes } from '@autonas/core';
- * import { NasBenchMacroSpace, macroKey } from '@autonas/estimator-tabular';
+ * import { NasBenchMacroSpace, macroKey } from '@autonas/benchmark-tabular';
  * const space = new NasBenchMacroSpace();
  * const arch = space.fromKey('22212220');
  * console.log(macroKey(arch), inferShapes(arch).totalParams); // '22212220' 1985514
@@ -166,7 +166,7 @@ export class NasBenchMacroSpace implements SearchSpace {
  * The NAS-Bench-Macro key (8 digits) of an architecture of {@link NasBenchMacroSpace}.
  * @example
  * ```ts
- * import { NasBenchMacroSpace, macroKey } from '@autonas/estimator-tabular';
+ * import { NasBenchMacroSpace, macroKey } from '@autonas/benchmark-tabular';
  * console.log(macroKey(new NasBenchMacroSpace().defaultArchitecture())); // '11111111'
  * ```
  */
@@ -184,7 +184,7 @@ export function macroKey(arch: Architecture): string {
  * @example
  * ```ts
  * import { createContainer } from '@autonas/core';
- * import { nasBenchMacroSpaceModule } from '@autonas/estimator-tabular';
+ * import { nasBenchMacroSpaceModule } from '@autonas/benchmark-tabular';
  * const c = createContainer({ maxTrials: 50 }, nasBenchMacroSpaceModule());
  * ```
  */

@@ -17,7 +17,7 @@ export const DEFAULT_ALLOWED_ESTIMATORS: readonly string[] = ['autonas#lowFideli
  * @returns true when the worker may import and call it
  * @example
  * ```ts
- * import { estimatorAllowed } from '@autonas/executor-bullmq';
+ * import { estimatorAllowed } from '@autonas/runner-bullmq';
  * estimatorAllowed(['@my/estimators#make'], { module: '@my/estimators', export: 'make' }); // true
  * estimatorAllowed(['@autonas/'], { module: '@autonas/cli', export: 'runCli' }); // false
  * ```
@@ -78,7 +78,7 @@ export interface TrialWorker {
  * @returns the running worker
  * @example
  * ```ts
- * import { startTrialWorker } from '@autonas/executor-bullmq';
+ * import { startTrialWorker } from '@autonas/runner-bullmq';
  * const worker = await startTrialWorker({ redis: 'redis://127.0.0.1:6379', allowModules: ['@my/estimators'] });
  * process.on('SIGTERM', () => void worker.close());
  * await worker.done;

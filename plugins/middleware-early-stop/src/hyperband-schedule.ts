@@ -37,7 +37,7 @@ function floorLog(ratio: number, eta: number): number {
  *
  * @example
  * ```ts
- * import { hyperbandSchedule } from '@autonas/estimator-early-stop';
+ * import { hyperbandSchedule } from '@autonas/middleware-early-stop';
  * for (const b of hyperbandSchedule(81, 3)) console.log(b.s, b.rounds.map((x) => `${x.n}×${x.r}`).join(' '));
  * // 4 81×1 27×3 9×9 3×27 1×81 ... 0 5×81
  * ```

@@ -125,7 +125,7 @@ class Worker {
  *
  * @example
  * ```ts
- * import { WorkerPoolEstimator } from '@autonas/executor-workers';
+ * import { WorkerPoolEstimator } from '@autonas/runner-workers';
  * const pool = new WorkerPoolEstimator({
  *   workers: 2,
  *   estimator: { module: '@my/estimators', export: 'mnistEstimator', options: { epochs: 1 } },
@@ -279,7 +279,7 @@ export class WorkerPoolEstimator implements PerformanceEstimator {
  * @param options - estimator spec and number of workers
  * @example
  * ```ts
- * import { workerPool } from '@autonas/executor-workers';
+ * import { workerPool } from '@autonas/runner-workers';
  * const pool = workerPool({ estimator: { module: '/abs/path/estimators.js', export: 'make' } });
  * pool.close();
  * ```
@@ -295,7 +295,7 @@ export function workerPool(options: WorkerPoolOptions): WorkerPoolEstimator {
  * @example
  * ```ts
  * import { createContainer } from '@autonas/core';
- * import { workerPoolModule } from '@autonas/executor-workers';
+ * import { workerPoolModule } from '@autonas/runner-workers';
  * const c = createContainer({ maxTrials: 4 }, workerPoolModule({ workers: 2, estimator: { module: '@my/estimators', export: 'make' } }));
  * ```
  */

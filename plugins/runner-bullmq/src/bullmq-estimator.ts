@@ -65,7 +65,7 @@ export interface BullmqEstimatorOptions {
  *
  * @example
  * ```ts
- * import { BullmqEstimator } from '@autonas/executor-bullmq';
+ * import { BullmqEstimator } from '@autonas/runner-bullmq';
  * const estimator = new BullmqEstimator({
  *   redis: 'redis://127.0.0.1:6379',
  *   estimator: { module: '@my/estimators', export: 'mnistEstimator', options: { epochs: 1 } },
@@ -201,7 +201,7 @@ export class BullmqEstimator implements PerformanceEstimator {
  * @example
  * ```ts
  * import { createContainer } from '@autonas/core';
- * import { bullmqModule } from '@autonas/executor-bullmq';
+ * import { bullmqModule } from '@autonas/runner-bullmq';
  * const c = createContainer({ maxTrials: 20 }, bullmqModule({ redis: 'redis://127.0.0.1:6379', estimator: { module: '@my/estimators', export: 'make' } }));
  * ```
  */

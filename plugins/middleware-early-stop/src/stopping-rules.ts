@@ -8,7 +8,7 @@ import { hyperbandSchedule, type HyperbandBracket } from './hyperband-schedule.j
  *
  * @example
  * ```ts
- * import type { StoppingRule } from '@autonas/estimator-early-stop';
+ * import type { StoppingRule } from '@autonas/middleware-early-stop';
  * // Stops any trial whose value is still below 0.2 after 2 epochs.
  * const floor: StoppingRule = {
  *   name: 'floor',
@@ -49,7 +49,7 @@ const fmt = (v: number) => (Math.abs(v) >= 100 || Number.isInteger(v) ? String(v
  *
  * @example
  * ```ts
- * import { SuccessiveHalvingRule } from '@autonas/estimator-early-stop';
+ * import { SuccessiveHalvingRule } from '@autonas/middleware-early-stop';
  * const sh = new SuccessiveHalvingRule({ maxResource: 9, eta: 3 });
  * console.log(sh.rungs); // [1, 3]
  * ```
@@ -122,7 +122,7 @@ export interface HyperbandOptions {
  *
  * @example
  * ```ts
- * import { HyperbandRule } from '@autonas/estimator-early-stop';
+ * import { HyperbandRule } from '@autonas/middleware-early-stop';
  * const hb = new HyperbandRule({ maxResource: 9 });
  * console.log(hb.brackets.map((b) => b.s), hb.bracketOf(0)); // [2, 1, 0] 2
  * ```
@@ -190,7 +190,7 @@ export interface MedianStoppingOptions {
  *
  * @example
  * ```ts
- * import { MedianStoppingRule } from '@autonas/estimator-early-stop';
+ * import { MedianStoppingRule } from '@autonas/middleware-early-stop';
  * const rule = new MedianStoppingRule({ minTrials: 2 });
  * rule.onEpoch(0, 1, 0.8);
  * rule.onEpoch(1, 1, 0.6);

@@ -46,7 +46,7 @@ TYPED.forEach((Ctor, i) => {
  * MessagePack: how an estimator spec that carries datasets is stored in Redis.
  * @example
  * ```ts
- * import { packBinary, unpackBinary } from '@autonas/executor-bullmq';
+ * import { packBinary, unpackBinary } from '@autonas/runner-bullmq';
  * const back = unpackBinary(packBinary({ x: new Float32Array([0.5, 2]) }), 'example') as { x: Float32Array };
  * console.log(back.x instanceof Float32Array, back.x[1]); // true 2
  * ```

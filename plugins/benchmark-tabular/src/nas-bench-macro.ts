@@ -39,7 +39,7 @@ export interface LoadNasBenchMacroOptions {
  *
  * @example
  * ```ts
- * import { macroClassKey } from '@autonas/estimator-tabular';
+ * import { macroClassKey } from '@autonas/benchmark-tabular';
  * console.log(macroClassKey('22212202') === macroClassKey('22212220')); // true
  * ```
  */
@@ -105,7 +105,7 @@ const cache = new Map<string, NasBenchMacro>();
  *
  * @example
  * ```ts
- * import { loadNasBenchMacro } from '@autonas/estimator-tabular';
+ * import { loadNasBenchMacro } from '@autonas/benchmark-tabular';
  * const bench = loadNasBenchMacro();
  * console.log(bench.size, bench.optimum.score.toFixed(4)); // 6561 '93.1267'
  * ```
