@@ -28,10 +28,11 @@ benchmarks:
     --epochs N       search epochs (default 4)
     --random N       random cells (default 3)
     --out FILE       JSON result (default out/bench/darts.json)
-${ESTIMATION_USAGE}  mnist        random, evolution and morphism-bo through ImageClassifier on real MNIST, same time budget each
+${ESTIMATION_USAGE}  mnist        strategies through ImageClassifier on real MNIST, same time limit each
     --time-limit S   seconds per search (default 150)
     --seeds N        seeds per strategy (default 2)
-    --only a,b       only these strategies (random, evolution, morphism-bo)
+    --only a,b       only these strategies (random, evolution, morphism-bo, predictor, local)
+    --no-baseline    no plain baseline before each search (it tells the strategies how many trials fit)
     --train-size N   MNIST training images (default 6000: trials train on 3000, score on 1000)
     --test-size N    MNIST test images for the best model (default 2000)
     --epochs N       epochs per trial (default 1)
@@ -131,7 +132,7 @@ async function darts(rest: readonly string[], io: Io): Promise<number> {
 async function mnist(rest: readonly string[], io: Io): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ args: [...rest], options: { 'time-limit': { type: 'string' }, seeds: { type: 'string' }, only: { type: 'string' }, 'train-size': { type: 'string' }, 'test-size': { type: 'string' }, epochs: { type: 'string' }, out: { type: 'string' } }, strict: true }));
+    ({ values } = parseArgs({ args: [...rest], options: { 'time-limit': { type: 'string' }, seeds: { type: 'string' }, only: { type: 'string' }, 'train-size': { type: 'string' }, 'test-size': { type: 'string' }, epochs: { type: 'string' }, 'no-baseline': { type: 'boolean' }, out: { type: 'string' } }, strict: true }));
   } catch (e) {
     io.err(`${(e as Error).message}\n${USAGE}`);
     return 2;
@@ -150,7 +151,7 @@ async function mnist(rest: readonly string[], io: Io): Promise<number> {
     return 2;
   }
   // Trials train on half the training images and score on a sixth of them (3000 and 1000 of 6000).
-  const result = await runMnistBench({ strategies, timeLimit, seeds, trainSize, testSize, epochs, trialSamples: Math.round(trainSize / 2), validationSamples: Math.round(trainSize / 6), log: (l) => io.err(l) });
+  const result = await runMnistBench({ strategies, timeLimit, seeds, trainSize, testSize, epochs, baseline: !values['no-baseline'], trialSamples: Math.round(trainSize / 2), validationSamples: Math.round(trainSize / 6), log: (l) => io.err(l) });
   io.out(formatMnistBench(result));
   writeJson(values.out ?? 'out/bench/mnist.json', result, io);
   return 0;

@@ -2,7 +2,7 @@ import { ChainSpace, ConfigurationError, ImageClassifier, compileArchitecture, c
 import { initRuntime, tf, type RuntimeInfo } from '@autonas/tfjs';
 
 /** The strategies {@link runMnistBench} compares, each run through the `ImageClassifier` facade. */
-export const MNIST_BENCH_STRATEGIES = ['random', 'evolution', 'morphism-bo'] as const;
+export const MNIST_BENCH_STRATEGIES = ['random', 'evolution', 'morphism-bo', 'predictor', 'local'] as const;
 
 /** A strategy of {@link MNIST_BENCH_STRATEGIES}. */
 export type MnistBenchStrategy = (typeof MNIST_BENCH_STRATEGIES)[number];
@@ -28,6 +28,12 @@ export interface MnistBenchOptions {
   /** Epochs per trial. Default 1. */
   readonly epochs?: number;
   /**
+   * Train the facade's plain baseline first in each search, under the trials' rules (it is a
+   * candidate, and its seconds tell the strategies how many trials the time limit allows). The
+   * time limit counts the search only. Default true.
+   */
+  readonly baseline?: boolean;
+  /**
    * Trial cap on top of the time limit. Default none: only the time limit ends a search, and
    * `evolution` sizes its population as the facade does for a search without a trial count.
    */
@@ -50,6 +56,12 @@ export interface MnistBenchRun {
   /** Accuracy and loss of the best trial's trained model on the held-out test images. */
   readonly testAccuracy: number;
   readonly testLoss: number;
+  /** Validation accuracy of the plain baseline, when it ran and scored. */
+  readonly baselineValAccuracy?: number;
+  /** Whether the baseline scored best (then its own model is the one tested). */
+  readonly baselineWon?: boolean;
+  /** The trials the facade expected the time limit to allow (from the baseline's seconds), told to the strategy. */
+  readonly expectedTrials?: number;
   /** Validation accuracy of trial 1 (the space's known-good start network), when it scored. */
   readonly startValAccuracy?: number;
   /** `bestValAccuracy - startValAccuracy`. */
@@ -85,6 +97,8 @@ export interface MnistBenchRow {
   /** Over the seeds whose trial 1 scored. */
   readonly startValAccuracy: MeanStd;
   readonly gain: MeanStd;
+  /** Over the seeds whose baseline scored. */
+  readonly baselineValAccuracy: MeanStd;
   readonly bestParams: MeanStd;
 }
 
@@ -164,7 +178,7 @@ function ancestors(trial: TrialRecord, trials: readonly TrialRecord[]): number {
  */
 export async function runMnistBench(options: MnistBenchOptions = {}): Promise<MnistBenchResult> {
   const o = {
-    timeLimit: 150, seeds: 2, trainSize: 6000, testSize: 2000, validationSplit: 0.2, trialSamples: 3000, validationSamples: 1000, epochs: 1,
+    timeLimit: 150, seeds: 2, trainSize: 6000, testSize: 2000, validationSplit: 0.2, trialSamples: 3000, validationSamples: 1000, epochs: 1, baseline: true,
     ...options,
   };
   const strategies = mnistBenchStrategies(options.strategies ?? MNIST_BENCH_STRATEGIES);
@@ -198,7 +212,7 @@ export async function runMnistBench(options: MnistBenchOptions = {}): Promise<Mn
       });
       try {
         const fit = await clf.fit(train.x, train.y, {
-          baseline: false, retrain: false, sampleShape, epochs: o.epochs, validationSplit: o.validationSplit,
+          baseline: o.baseline, retrain: false, sampleShape, epochs: o.epochs, validationSplit: o.validationSplit,
           onTrialEnd: (t) => log(`  trial ${t.id + 1}: ${t.status}${t.score === undefined ? '' : ` ${(t.score * 100).toFixed(2)}%`} in ${(t.seconds ?? 0).toFixed(1)} s${t.metrics.parentTrial === undefined ? '' : ` (from trial ${t.metrics.parentTrial + 1}, inherited ${((t.metrics.inheritedValAccuracy ?? NaN) * 100).toFixed(2)}%)`}${t.error ? ` (${t.error})` : ''}`),
         });
         const te = performance.now();
@@ -208,6 +222,7 @@ export async function runMnistBench(options: MnistBenchOptions = {}): Promise<Mn
         const first = fit.trials.find((t) => t.id === 0);
         const start = first?.status === 'completed' ? first.score : undefined;
         const best = fit.best;
+        const base = fit.baseline;
         const run: MnistBenchRun = {
           strategy, seed,
           trials: { started: fit.trials.length, completed: count('completed'), failed: count('failed'), stopped: count('stopped') },
@@ -216,6 +231,7 @@ export async function runMnistBench(options: MnistBenchOptions = {}): Promise<Mn
           testAccuracy: evaluation.accuracy,
           testLoss: evaluation.loss,
           ...(start === undefined ? {} : { startValAccuracy: start, gain: best.score! - start }),
+          ...(base ? { baselineValAccuracy: base.score, baselineWon: fit.winner === 'baseline', expectedTrials: fit.expectedTrials } : {}),
           bestParams: inferShapes(best.architecture).totalParams,
           bestSummary: summarize(best.architecture),
           ...(strategy === 'morphism-bo' ? { bestAncestors: ancestors(best, fit.trials), bestInheritedValAccuracy: best.metrics.inheritedValAccuracy } : {}),
@@ -240,6 +256,7 @@ export async function runMnistBench(options: MnistBenchOptions = {}): Promise<Mn
       testAccuracy: meanStd(rs.map((r) => r.testAccuracy)),
       startValAccuracy: meanStd(started.map((r) => r.startValAccuracy!)),
       gain: meanStd(started.map((r) => r.gain!)),
+      baselineValAccuracy: meanStd(rs.filter((r) => r.baselineValAccuracy !== undefined).map((r) => r.baselineValAccuracy!)),
       bestParams: meanStd(rs.map((r) => r.bestParams)),
     };
   });
@@ -268,11 +285,12 @@ export function formatMnistBench(result: MnistBenchResult): string {
   return [
     `MNIST, ${o.timeLimit} s per search, ${seeds} seed(s); ${o.trainSize} training images, each trial ${o.epochs} epoch(s) on ${result.trialTrainSamples} and scored on ${result.trialValidationSamples} validation images; test on ${o.testSize} held-out test images; backend ${result.runtime.backend}`,
     '',
-    '| strategy | trials completed | trial 1 val % | best val % | gain (points) | test % of best | params of best |',
-    '|---|---:|---:|---:|---:|---:|---:|',
-    ...result.rows.map((r) => `| ${r.strategy} | ${r.trials.mean.toFixed(1)} | ${pct(r.startValAccuracy)} | ${pct(r.bestValAccuracy)} | ${signedPct(r.gain)} | ${pct(r.testAccuracy)} | ${Math.round(r.bestParams.mean)} |`),
+    '| strategy | trials completed | baseline val % | trial 1 val % | best val % | gain (points) | test % of best | params of best |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...result.rows.map((r) => `| ${r.strategy} | ${r.trials.mean.toFixed(1)} | ${pct(r.baselineValAccuracy)} | ${pct(r.startValAccuracy)} | ${pct(r.bestValAccuracy)} | ${signedPct(r.gain)} | ${pct(r.testAccuracy)} | ${Math.round(r.bestParams.mean)} |`),
     '',
-    'mean ± std over seeds. Trial 1 is the space\'s known-good start network; gain is the best trial\'s validation accuracy minus trial 1\'s.',
+    'mean ± std over seeds. The baseline is the facade\'s plain network, trained like every trial before the search (a candidate too); trial 1 is the space\'s known-good start network; gain is the best validation accuracy minus trial 1\'s.',
+    ...(result.runs.some((r) => r.baselineWon) ? [`the baseline scored best in: ${result.runs.filter((r) => r.baselineWon).map((r) => `${r.strategy} seed ${r.seed}`).join(', ')}`] : []),
     ...(result.rows.some((r) => r.strategy === 'morphism-bo')
       ? [`morphism-bo: a child starts from its parent's trained weights, so its score counts its ancestors' epochs too (best network's ancestors per seed: ${result.runs.filter((r) => r.strategy === 'morphism-bo').map((r) => r.bestAncestors ?? '?').join(', ')}).`]
       : []),

@@ -159,6 +159,11 @@ export interface FitResult {
   readonly best: TrialRecord;
   /** Where {@link FitResult.best} comes from. */
   readonly winner: 'search' | 'baseline';
+  /**
+   * With a time limit and no `maxTrials`: the number of trials the search's time was expected to
+   * allow at the baseline's seconds per trial, given to the strategy to size itself.
+   */
+  readonly expectedTrials?: number;
   /** True when the retraining's time could not match what the best trial trained, so the trial's own model was kept. */
   readonly keptTrialModel: boolean;
   readonly trials: readonly TrialRecord[];
@@ -350,6 +355,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
     };
     // Estimators score their head's default objective natively (validation accuracy, negated validation loss); another one given is read from their metrics.
     const objective = (e: PerformanceEstimator) => (this.options.objective === undefined ? e : objectiveEstimator(e, { name: p.objective.metric, direction: p.objective.direction }));
+    let baselineArtifact: ModelArtifact | undefined;
     try {
       if (this.runnerName && options.retrain === false) {
         throw new ConfigurationError('RETRAIN_NEEDED', `with the ${this.runnerName} runner, candidates train in other processes and keep no model: retrain must stay on`);
@@ -363,7 +369,9 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
         const params = inferShapes(architecture).totalParams;
         log(`baseline: a plain network (${params} parameters), trained like every candidate`);
         const out = await runPhaseTrial({ store: phaseStore('baseline'), space: singleArchitectureSpace(architecture), estimator: objective(p.standalone.estimator), architecture, seed, events: events('baseline') });
-        out.artifact?.dispose();
+        // Without a retraining, the baseline's own model is the final model if it scores best.
+        if (options.retrain === false && out.trial.score !== undefined) baselineArtifact = out.artifact as ModelArtifact | undefined;
+        else out.artifact?.dispose();
         if (out.trial.score !== undefined) {
           baseline = { trial: out.trial, architecture, score: out.trial.score, params, seconds: out.trial.seconds ?? 0, searchGain: 0 };
           log(`baseline: ${p.objective.label} ${fmtValue(objectiveValue(out.trial.score, p.objective), p.objective)} in ${baseline.seconds.toFixed(1)} s`);
@@ -383,18 +391,26 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
         if (!(searchLimit > 1)) throw new ConfigurationError('BUDGET_TOO_SMALL', `the budget of ${options.budget} s leaves ${Math.round(left())} s after the baseline: too little to search`);
         log(`budget: up to ${Math.round(searchLimit)} s for the search, the rest (at least ~${Math.round(left() - searchLimit)} s) for the retraining${sps ? ` (${options.retrainEpochs ?? Math.max(2, p.epochs)} epoch(s) take ~${Math.round(retrainNeed)} s at the baseline's ${Math.round(sps)} samples/s)` : ''}`);
       }
-      const search = await this.search(p, { ...p, timeLimit: searchLimit }, phaseStore('search'), events('search'), objective, runtime, log);
+      // Without a trial cap, the baseline (trained like every candidate) says how many trials the time allows.
+      const expectedTrials = p.maxTrials === undefined && searchLimit !== undefined && Number.isFinite(searchLimit) && baseline && baseline.seconds > 0 && !p.estimator.supernet
+        ? Math.max(1, Math.floor((searchLimit / baseline.seconds) * Math.max(1, this.runnerName ? this.workerCount : 1)))
+        : undefined;
+      if (expectedTrials !== undefined) log(`search: about ${expectedTrials} trial(s) fit in ${Math.round(searchLimit!)} s at the baseline's ${baseline!.seconds.toFixed(1)} s per trial; the strategy sizes itself to that`);
+      const search = await this.search(p, { ...p, timeLimit: searchLimit, expectedTrials }, phaseStore('search'), events('search'), objective, runtime, log);
       let bestArtifact = search.bestArtifact as ModelArtifact | undefined;
       let best = search.best;
       let winnerSpace = p.space;
       // The baseline is a candidate too when it was scored like the candidates: it wins when no candidate beat it.
       if (baseline && !p.estimator.supernet && (!best || betterTrial(best, baseline.trial) === baseline.trial) && baseline.trial !== best) {
-        log(best ? `the baseline scored best: it is the network retrained` : `no search trial produced a score (${search.stoppedBy}): the baseline is the network retrained`);
+        log(best ? `the baseline scored best: ${options.retrain === false ? 'its own model is kept' : 'it is the network retrained'}` : `no search trial produced a score (${search.stoppedBy}): the baseline is the network retrained`);
         bestArtifact?.dispose();
-        bestArtifact = undefined;
+        bestArtifact = baselineArtifact;
+        baselineArtifact = undefined;
         best = baseline.trial;
         winnerSpace = singleArchitectureSpace(baseline.architecture);
       }
+      baselineArtifact?.dispose();
+      baselineArtifact = undefined;
       if (!best) {
         bestArtifact?.dispose();
         const reasons = search.trials.map((t) => `trial ${t.id}: ${t.status}${t.error ? ` (${t.error})` : ''}`).join('; ');
@@ -482,10 +498,12 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
       this.result = {
         best, winner: best === baseline?.trial ? 'baseline' : 'search', keptTrialModel, trials: search.trials, stoppedBy: search.stoppedBy, searchSeconds: search.seconds, objective: p.objective, bestValue: objectiveValue(best.score!, p.objective), retrain, runtime,
         ...(baseline ? { baseline } : {}),
+        ...(expectedTrials !== undefined ? { expectedTrials } : {}),
         ...(oneShot ? { oneShot } : {}),
       };
       return this.result;
     } finally {
+      baselineArtifact?.dispose();
       p.estimator.dispose?.();
     }
   }
@@ -493,7 +511,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
   /** Runs the search phase: the strategy's trials through the engine (and the workers runner when asked). */
   private async search(
     p: Prepared,
-    budget: { readonly timeLimit?: number },
+    budget: { readonly timeLimit?: number; readonly expectedTrials?: number },
     store: TrialStoreType,
     events: EventBus,
     objective: (e: PerformanceEstimator) => PerformanceEstimator,
@@ -527,7 +545,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
     const strategy = typeof this.options.strategy === 'object'
       ? this.options.strategy
       : this.plugins.get<import('./builtins.js').StrategyContext, SearchStrategy>('strategy', this.options.strategy ?? 'random').create({
-          seed, maxTrials: p.maxTrials, startWithDefault: this.options.startWithDefault ?? true, data: { train: p.train, validation: p.validation }, log, options: this.options.strategyOptions,
+          seed, maxTrials: p.maxTrials, expectedTrials: budget.expectedTrials, startWithDefault: this.options.startWithDefault ?? true, data: { train: p.train, validation: p.validation }, log, options: this.options.strategyOptions,
         });
     const container = createContainer(
       { maxTrials: p.maxTrials ?? (budget.timeLimit === undefined ? 10 : undefined), timeLimit: budget.timeLimit, seed },

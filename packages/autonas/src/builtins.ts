@@ -38,6 +38,12 @@ export interface StrategyContext {
   readonly seed: number;
   /** The trial budget, when there is one (strategies size populations to it). */
   readonly maxTrials?: number;
+  /**
+   * Without a trial budget, the number of trials the search's time limit is expected to allow
+   * (from the baseline's measured seconds), when known. Strategies that size themselves to a
+   * budget (a population, an initial design) use it in place of `maxTrials`.
+   */
+  readonly expectedTrials?: number;
   /** Try the space's known-good default network first. */
   readonly startWithDefault: boolean;
   /** The search data (never the test set), for strategies that train networks of their own (a DARTS supernet). */
@@ -193,9 +199,9 @@ export function builtinPlugins(): PluginRegistry {
   });
   r.register<StrategyContext, SearchStrategy>({
     kind: 'strategy', name: 'evolution', description: 'regularized (aging) evolution',
-    create: ({ seed, startWithDefault, maxTrials, options }) => {
+    create: ({ seed, startWithDefault, maxTrials, expectedTrials, options }) => {
       // A population sized to the budget: the paper's 100 would make a small search purely random.
-      const populationSize = Math.max(2, Math.min(20, Math.ceil((maxTrials ?? 30) / 3)));
+      const populationSize = Math.max(2, Math.min(20, Math.ceil((maxTrials ?? expectedTrials ?? 30) / 3)));
       return new EvolutionStrategy({ seed, startWithDefault, populationSize, sampleSize: Math.max(2, Math.ceil(populationSize / 4)), ...options });
     },
   });
@@ -249,11 +255,11 @@ export function builtinPlugins(): PluginRegistry {
   r.register(darts);
   r.register<StrategyContext, SearchStrategy>({
     kind: 'strategy', name: 'predictor', description: 'BANANAS-style search: an MLP ensemble predicts scores from the decisions and picks among mutants of the best',
-    create: ({ seed, startWithDefault, maxTrials, options }) => new PredictorStrategy({ seed, startWithDefault, budget: maxTrials, ...options }),
+    create: ({ seed, startWithDefault, maxTrials, expectedTrials, options }) => new PredictorStrategy({ seed, startWithDefault, budget: maxTrials ?? expectedTrials, ...options }),
   });
   r.register<StrategyContext, SearchStrategy>({
     kind: 'strategy', name: 'local', description: 'local search: best improvement over one-decision neighbours, random restarts',
-    create: ({ seed, startWithDefault, maxTrials, options }) => new LocalSearchStrategy({ seed, startWithDefault, budget: maxTrials, ...options }),
+    create: ({ seed, startWithDefault, maxTrials, expectedTrials, options }) => new LocalSearchStrategy({ seed, startWithDefault, budget: maxTrials ?? expectedTrials, ...options }),
   });
   const lowfi: EstimatorPlugin = {
     kind: 'estimator', name: 'lowfi', description: 'trains each candidate briefly on fixed subsets',
