@@ -55,3 +55,15 @@ export { loadMnist, type LoadMnistOptions, type MnistData } from './mnist.js';
 export { SearchData } from './search-data.js';
 export { createRegressionDataset, targetUnits, type RegressionDatasetOptions, type TargetInput } from './regression.js';
 export { TablePreprocessor, type ColumnKind, type ColumnSpec, type TableInput, type TablePreprocessorState } from './table.js';
+export { encodeNpy, parseNpy, type NpyArray, type NpyDType } from './npy.js';
+export {
+  loadCsv,
+  loadData,
+  loadImageFolder,
+  type DataFormat,
+  type ImageData,
+  type ImageFolderOptions,
+  type LoadDataOptions,
+  type LoadedData,
+  type StructuredData,
+} from './load-data.js';
