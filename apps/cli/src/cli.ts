@@ -216,6 +216,8 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     const resume = values.resume === undefined ? undefined : path.resolve(values.resume);
     if (resume && values.out !== undefined && path.resolve(values.out) !== resume) throw new AutonasError('BAD_ARGUMENT', `--resume ${values.resume} continues the search kept there; give no other --out`);
     if (resume) Object.assign(values, { ...(await loadSearchFlags(resume)), ...values, out: resume });
+    // Kept absolute in the saved flags, so that --resume finds the data from any folder.
+    if (values.data !== undefined) values.data = path.resolve(values.data);
     if (values.data !== undefined && values.dataset !== undefined) throw new AutonasError('BAD_ARGUMENT', '--data PATH and --dataset NAME both name the data: give one');
     if (values.target !== undefined && values.data === undefined) throw new AutonasError('BAD_ARGUMENT', '--target names the label column of a --data CSV file; give --data PATH too');
     if (values.data !== undefined && values['train-size'] !== undefined) throw new AutonasError('BAD_ARGUMENT', '--train-size applies to MNIST; --data uses all of its samples');
