@@ -736,6 +736,15 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
    * @param x - samples, as for {@link AutoModel.predict}
    * @param options - as for {@link AutoModel.predict}
    * @returns one class name (or label) per sample
+   *
+   * @example
+   * ```ts
+   * import { ImageClassifier } from 'autonas';
+   * const clf = new ImageClassifier();
+   * await clf.load('./out/photos');                 // a model fitted on labels such as ['cat', 'dog', ...]
+   * const names = await clf.predictClasses(new Float32Array(32 * 32 * 3), { sampleShape: [32, 32, 3] });
+   * console.log(clf.classes, names);                // ['cat', 'dog'] ['cat']
+   * ```
    */
   async predictClasses(x: X, options: { sampleShape?: readonly number[]; batchSize?: number } = {}): Promise<string[] | number[]> {
     if (this.head !== undefined && this.head.type !== 'classification') throw new ConfigurationError('NOT_CLASSIFICATION', 'predictClasses needs a classification model; use predict for values');
