@@ -28,7 +28,8 @@ import {
   type Architecture,
   type Estimate,
 } from '@autonas/core';
-import { checkCompatible, createDataset, parseIdx, readIdxFile, resolveClasses, splitDataset } from '@autonas/data';
+import { checkCompatible, createDataset, encodeNpy, loadData, parseIdx, parseNpy, readIdxFile, resolveClasses, splitDataset } from '@autonas/data';
+import { PNG } from 'pngjs';
 import { SqliteTrialStore, decodeBlob, encodeBlob, openExperimentDirectory } from '@autonas/store-sqlite';
 import { compileArchitecture, initRuntime, loadModel, saveModel } from '@autonas/tfjs';
 import { GridSpace } from '@autonas/testing';
@@ -198,6 +199,20 @@ const rows: Row[] = [
   { kind: 'data', what: 'validation images of another size', code: 'SHAPE_MISMATCH', run: () => checkCompatible(createDataset(new Float32Array(8), [0, 1], { sampleShape: [2, 2, 1] }), createDataset(new Float32Array(18), [0, 1], { sampleShape: [3, 3, 1] })) },
   { kind: 'data', what: 'one sample per class with a validation split', code: 'CLASS_ONLY_IN_VALIDATION', run: () => splitDataset(createDataset(x8(10), Array.from({ length: 10 }, (_, i) => i)), { fraction: 0.2, seed: 0 }) },
   { kind: 'data', what: 'a split leaving no training sample', code: 'DATASET_TOO_SMALL', run: () => splitDataset(createDataset(x8(2), [0, 1]), { fraction: 0.9, seed: 0 }) },
+  { kind: 'data', what: 'a CSV file without its target column', code: 'MISSING_TARGET', setup: ({ dir }) => fs.writeFileSync(path.join(dir, 't.csv'), 'a,b\n1,x\n'), run: ({ dir }) => loadData(path.join(dir, 't.csv'), { target: 'label' }) },
+  {
+    kind: 'data', what: 'images of two sizes with resize none', code: 'MIXED_IMAGE_SIZES',
+    setup: ({ dir }) => {
+      for (const [cls, w] of [['a', 4], ['b', 5]] as const) {
+        fs.mkdirSync(path.join(dir, 'img', cls), { recursive: true });
+        fs.writeFileSync(path.join(dir, 'img', cls, '1.png'), PNG.sync.write(new PNG({ width: w, height: 4 })));
+      }
+    },
+    run: ({ dir }) => loadData(path.join(dir, 'img'), { resize: 'none' }),
+  },
+  { kind: 'data', what: 'a .npy file of big-endian floats', code: 'NPY_BAD_DTYPE', run: () => parseNpy(Uint8Array.from(new TextDecoder('latin1').decode(encodeNpy({ dtype: '<f4', shape: [1], data: new Float32Array([1]) })).replace('<f4', '>f4'), (c) => c.charCodeAt(0))) },
+  { kind: 'data', what: 'a .npy file without the magic string', code: 'NPY_BAD_HEADER', run: () => parseNpy(new Uint8Array(16)) },
+  { kind: 'cli', what: '--data of a folder without class subfolders', code: 'EMPTY_DATA', run: ({ dir }) => cli(['search', '--data', dir, '--out', path.join(dir, 'out')]) },
   { kind: 'data', what: 'a split fraction of 2', code: 'INVALID_OPTION', run: () => splitDataset(createDataset(x8(4), [0, 1, 0, 1]), { fraction: 2, seed: 0 }) },
   { kind: 'data', what: 'an IDX file with a bad magic number', code: 'IDX_BAD_MAGIC', run: () => parseIdx(new Uint8Array([1, 2, 3, 4, 0, 0, 0, 1, 0])) },
   { kind: 'data', what: 'a truncated IDX file', code: 'IDX_TRUNCATED', run: () => parseIdx(new Uint8Array([0, 0, 8, 1, 0, 0, 0, 9, 1, 2])) },

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { AutonasError, ImageClassifier, builtinPlugins, checkAugment, loadMnist, summarize, type PluginEntry, type PluginRegistry, type TrialRecord } from 'autonas';
+import { AutonasError, ImageClassifier, StructuredDataClassifier, builtinPlugins, checkAugment, createDataset, loadMnist, summarize, type AutoModel, type ClassLabelInput, type PluginEntry, type PluginRegistry, type TrialRecord } from 'autonas';
+import { loadData, splitIndices, type LoadedData } from '@autonas/data';
 
 const STRATEGY_NAMES = builtinPlugins().names('strategy');
 import { loadSearchFlags, saveSearchFlags } from './resume.js';
@@ -48,6 +49,12 @@ Searches a neural architecture for an image dataset, retrains the best one, repo
 accuracy on the held-out test set and saves it.
 
   --dataset NAME          dataset (mnist)                                   [${SEARCH_DEFAULTS.dataset}]
+  --data PATH             your own labelled data instead: a folder of class subfolders of
+                          PNG/JPEG images, a .csv file (labels in --target), a folder with
+                          x.npy + y.npy, or one with an IDX pair; images search an image
+                          classifier, tables a structured-data one; 20% (seeded, stratified)
+                          is held out as the test set
+  --target COLUMN         the label column of a --data CSV file              [target]
   --max-trials N          most candidate architectures                      [${SEARCH_DEFAULTS.maxTrials}]
   --budget T              seconds (or 90s, 10m, 1h) for the whole job (npm start: 9m): after the
                           baseline the search gets at most half of what is left, the
@@ -198,6 +205,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
         'one-shot': { type: 'boolean' }, 'supernet-steps': { type: 'string' }, workers: { type: 'string' }, ...SEARCH_DASHBOARD_OPTIONS,
         budget: { type: 'string' }, objective: { type: 'string' }, plugin: { type: 'string', multiple: true },
         redis: { type: 'string' }, queue: { type: 'string' }, augment: { type: 'string' },
+        data: { type: 'string' }, target: { type: 'string' },
       },
       strict: true,
     });
@@ -208,8 +216,13 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     const resume = values.resume === undefined ? undefined : path.resolve(values.resume);
     if (resume && values.out !== undefined && path.resolve(values.out) !== resume) throw new AutonasError('BAD_ARGUMENT', `--resume ${values.resume} continues the search kept there; give no other --out`);
     if (resume) Object.assign(values, { ...(await loadSearchFlags(resume)), ...values, out: resume });
-    const dataset = values.dataset ?? SEARCH_DEFAULTS.dataset;
-    if (dataset !== 'mnist') throw new AutonasError('BAD_ARGUMENT', `--dataset "${dataset}" is not available; datasets: mnist`);
+    // Kept absolute in the saved flags, so that --resume finds the data from any folder.
+    if (values.data !== undefined) values.data = path.resolve(values.data);
+    if (values.data !== undefined && values.dataset !== undefined) throw new AutonasError('BAD_ARGUMENT', '--data PATH and --dataset NAME both name the data: give one');
+    if (values.target !== undefined && values.data === undefined) throw new AutonasError('BAD_ARGUMENT', '--target names the label column of a --data CSV file; give --data PATH too');
+    if (values.data !== undefined && values['train-size'] !== undefined) throw new AutonasError('BAD_ARGUMENT', '--train-size applies to MNIST; --data uses all of its samples');
+    const dataset = values.data !== undefined ? `data:${values.data}` : values.dataset ?? SEARCH_DEFAULTS.dataset;
+    if (values.data === undefined && dataset !== 'mnist') throw new AutonasError('BAD_ARGUMENT', `--dataset "${dataset}" is not available; datasets: mnist (or --data PATH)`);
     const plugins = await loadPlugins(values.plugin ?? []);
     const strategy = values.strategy ?? SEARCH_DEFAULTS.strategy;
     if (!plugins.has('strategy', strategy)) throw new AutonasError('BAD_ARGUMENT', `--strategy "${strategy}" is not available; strategies: ${plugins.names('strategy').join(', ')}`);
@@ -248,8 +261,12 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     if (values.workers !== undefined && singleProcess && workers !== 1) {
       throw new AutonasError('BAD_ARGUMENT', `--workers runs low-fidelity trials in worker processes; it does not apply to ${singleProcess}`);
     }
+    if (values.data !== undefined && strategy === 'darts') throw new AutonasError('BAD_ARGUMENT', '--strategy darts searches MNIST only; it does not take --data');
+    // --data is read (and its errors reported) before anything is written.
+    const own = values.data === undefined ? undefined : await loadData(values.data, { target: values.target });
     const augment = values.augment === undefined ? undefined : augmentArg(values.augment);
-    if (augment) checkAugment(augment, [28, 28, 1]); // MNIST's images: refused before anything is written
+    if (augment && own?.kind === 'structured') throw new AutonasError('BAD_ARGUMENT', '--augment shifts, cuts out and flips images; --data holds a table');
+    if (augment) checkAugment(augment, own?.kind === 'image' ? own.sampleShape : [28, 28, 1]); // refused before anything is written
     const out = path.resolve(values.out ?? SEARCH_DEFAULTS.out);
     if (!resume && !values.plan) await saveSearchFlags(out, values);
 
@@ -263,9 +280,13 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
       }, io);
     }
     const t0 = performance.now();
-    const { train, test } = await loadMnist({ trainSize: Math.min(trainSize, 60000) });
-    io.out(`autonas search: MNIST ${train.size} training images (${Math.round(train.size * 0.2)} held out for validation), ${test.size} test images never seen by the search`);
-    const clf = new ImageClassifier({
+    const { train, test } = own ? holdOut(own, seed) : await loadMnist({ trainSize: Math.min(trainSize, 60000) });
+    const what = own ? (own.kind === 'image' ? 'images' : 'rows') : 'images';
+    io.out(own
+      ? `autonas search: ${own.source} (${own.format}, ${own.kind === 'image' ? `images of shape [${own.sampleShape}]` : `${own.target ? `target column "${own.target}"` : 'rows of numbers'}`}): ${train.size} training ${what} (${Math.round(train.size * 0.2)} held out for validation), ${test.size} test ${what} (20%) never seen by the search`
+      : `autonas search: MNIST ${train.size} training images (${Math.round(train.size * 0.2)} held out for validation), ${test.size} test images never seen by the search`);
+    const Task = own?.kind === 'structured' ? StructuredDataClassifier : ImageClassifier;
+    const clf: AutoModel<unknown, ClassLabelInput> = new Task({
       maxTrials, timeLimit, seed, backend, workers, strategy, plugins, objective, ...(values.plan ? {} : { directory: out, overwrite: !resume }),
       ...(values.redis !== undefined ? { runner: 'bullmq', runnerOptions: { redis: values.redis, queue: values.queue } } : {}),
       estimator: {
@@ -274,7 +295,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
       },
       log: (l) => io.out(l),
     });
-    io.out(`budget: at most ${maxTrials} trials${timeLimit === undefined ? '' : ` or ${timeLimit} s`}${budget === undefined ? '' : `, ${budget} s for the whole job`}; each trial trains ${epochs} epoch(s) on ${Math.min(trialSamples, train.size - Math.round(train.size * 0.2))} images and is scored on ${Math.min(trialValidation, Math.round(train.size * 0.2))}; strategy ${strategy}, seed ${seed}${values.redis !== undefined ? `; ${clf.workerCount} trials at once on the workers of ${values.redis}` : clf.workerCount > 1 ? `; ${clf.workerCount} worker processes${workers === 'auto' ? ' (one per core)' : ''}` : ''}`);
+    io.out(`budget: at most ${maxTrials} trials${timeLimit === undefined ? '' : ` or ${timeLimit} s`}${budget === undefined ? '' : `, ${budget} s for the whole job`}; each trial trains ${epochs} epoch(s) on ${Math.min(trialSamples, train.size - Math.round(train.size * 0.2))} ${what} and is scored on ${Math.min(trialValidation, Math.round(train.size * 0.2))}; strategy ${strategy}, seed ${seed}${values.redis !== undefined ? `; ${clf.workerCount} trials at once on the workers of ${values.redis}` : clf.workerCount > 1 ? `; ${clf.workerCount} worker processes${workers === 'auto' ? ' (one per core)' : ''}` : ''}`);
     const dashboard = values.plan ? undefined : await startSearchDashboard(out, values, strategy, io);
     try {
       const fitOptions = { sampleShape: train.sampleShape, epochs, retrainEpochs: budget !== undefined && !retrainEpochsGiven ? undefined : retrainEpochs, retrainTimeLimit, retrainLearningRate, folds, baseline, budget };
@@ -304,12 +325,12 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
         const b = result.baseline;
         io.out(`baseline: plain ResNet-style network, ${b.params.toLocaleString('en-US')} params, validation accuracy ${pct(b.score)}: ${b.searchGain > 0 ? `the search beat it by ${(b.searchGain * 100).toFixed(2)} points` : `the search did NOT beat it (${(b.searchGain * 100).toFixed(2)} points)`}`);
       }
-      if (result.retrain) io.out(`retrain: ${result.retrain.epochs} epoch(s) on ${result.retrain.samples} images in ${result.retrain.seconds.toFixed(1)} s${result.retrain.trial.metrics.samplesPerSecond === undefined ? '' : `, ${Math.round(result.retrain.trial.metrics.samplesPerSecond)} images/s`}${result.retrain.stoppedAtTimeLimit ? ` (last epoch cut short by ${budget === undefined ? '--retrain-time-limit' : 'the budget'})` : ''}`);
-      io.out(`test accuracy: ${pct(testMetrics.accuracy)} (loss ${testMetrics.loss.toFixed(4)}) on ${test.size} MNIST test images${result.oneShot ? `, retrained from scratch (its one-shot score was ${pct(result.oneShot.score)})` : ''}`);
-      io.out(`model saved to ${out} (model.json + weights-<hash>.bin; load with tf.loadLayersModel)`);
+      if (result.retrain) io.out(`retrain: ${result.retrain.epochs} epoch(s) on ${result.retrain.samples} ${what} in ${result.retrain.seconds.toFixed(1)} s${result.retrain.trial.metrics.samplesPerSecond === undefined ? "" : `, ${Math.round(result.retrain.trial.metrics.samplesPerSecond)} ${what}/s`}${result.retrain.stoppedAtTimeLimit ? ` (last epoch cut short by ${budget === undefined ? '--retrain-time-limit' : 'the budget'})` : ''}`);
+      io.out(`test accuracy: ${pct(testMetrics.accuracy)} (loss ${testMetrics.loss.toFixed(4)}) on ${test.size} ${own ? `held-out ${what}` : 'MNIST test images'}${result.oneShot ? `, retrained from scratch (its one-shot score was ${pct(result.oneShot.score)})` : ''}`);
+      io.out(`model saved to ${out} (model.json + weights-<hash>.bin; load with tf.loadLayersModel${clf.classes ? `; classes ${clf.classes.join(', ')} in autonas.json` : ''})`);
       io.out(`total time: ${seconds.toFixed(1)} s`);
       const report = {
-        dataset, strategy, seed, maxTrials, timeLimit, epochs, trialSamples, backend: result.runtime.backend, workers: clf.workerCount,
+        dataset, ...(clf.classes ? { classes: clf.classes } : {}), strategy, seed, maxTrials, timeLimit, epochs, trialSamples, backend: result.runtime.backend, workers: clf.workerCount,
         trials: result.trials.map((t) => ({ id: t.id, status: t.status, score: t.score, seconds: t.seconds, metrics: t.metrics, summary: summarize(t.architecture), decisions: t.architecture.decisions, cached: t.cached ?? false, error: t.error })),
         best: { id: result.best.id, score: result.best.score, architecture: result.best.architecture },
         stoppedBy: result.stoppedBy, searchSeconds: result.searchSeconds, retrain: result.retrain && { epochs: result.retrain.epochs, seconds: result.retrain.seconds },
@@ -328,6 +349,30 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
   } catch (e) {
     return cliError(e, io);
   }
+}
+
+/** Samples (images, table rows or rows of numbers) with labels, as the CLI hands them to fit and evaluate. */
+interface Samples {
+  readonly x: Float32Array | readonly Record<string, unknown>[];
+  readonly y: readonly string[] | readonly number[];
+  readonly sampleShape?: readonly number[];
+  readonly size: number;
+}
+
+/** `--data` split into training and test samples: 20% held out, seeded and stratified by label. */
+function holdOut(data: LoadedData, seed: number): { train: Samples; test: Samples } {
+  const names = [...new Set(data.labels.map(String))].sort();
+  const labels = createDataset(new Float32Array(data.size), data.labels.map((l) => names.indexOf(String(l))), { sampleShape: [1], classes: names, name: data.source });
+  const { trainIndices, validationIndices } = splitIndices(labels, { fraction: 0.2, seed });
+  const pick = (rows: Int32Array): Samples => {
+    const y = Array.from(rows, (i) => data.labels[i]!) as string[] | number[];
+    if (!(data.x instanceof Float32Array)) return { x: Array.from(rows, (i) => (data.x as readonly Record<string, unknown>[])[i]!), y, size: rows.length };
+    const width = data.x.length / data.size;
+    const x = new Float32Array(rows.length * width);
+    rows.forEach((r, k) => x.set((data.x as Float32Array).subarray(r * width, (r + 1) * width), k * width));
+    return { x, y, sampleShape: data.sampleShape, size: rows.length };
+  };
+  return { train: pick(trainIndices), test: pick(validationIndices) };
 }
 
 /** `--augment shift=2,cutout=8,flip`: the training-batch augmentations. */

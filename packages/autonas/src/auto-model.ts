@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  DataError,
   ConfigurationError,
   ContainerModule,
   EventBus,
@@ -205,6 +206,8 @@ interface Prepared {
   readonly validation: Dataset;
   readonly folds?: { train: Dataset; validation: Dataset }[];
   readonly encoder: InputEncoder<unknown>;
+  /** The class names of named labels, in label order. */
+  readonly classes?: readonly string[];
   readonly space: SearchSpace;
   readonly estimator: PreparedEstimator;
   /** The estimator of what is trained alone (baseline, one-shot check): the training rules. */
@@ -244,8 +247,37 @@ export interface TaskDefinition<X> {
  * model.dispose();
  * ```
  */
+/**
+ * Class labels fit takes: integer labels or one-hot rows ({@link LabelInput}), or class names
+ * (`string[]`), kept with the model so that {@link AutoModel.predictClasses} answers names.
+ *
+ * @example
+ * ```ts
+ * import type { ClassLabelInput } from 'autonas';
+ * const names: ClassLabelInput = ['cat', 'dog', 'cat'];
+ * const ints: ClassLabelInput = [0, 1, 0];
+ * ```
+ */
+export type ClassLabelInput = LabelInput | readonly string[];
+
+/** True for an array holding at least one string (class names). */
+function isNamed(y: unknown): y is readonly (string | number)[] {
+  return Array.isArray(y) && y.some((v) => typeof v === 'string');
+}
+
+/** Class names as integer labels `classes.indexOf(name)`; a name not in `classes` is a DataError. */
+function labelIndices(y: readonly (string | number)[], classes: readonly string[], name: string): Int32Array {
+  const index = new Map(classes.map((c, i) => [c, i]));
+  return Int32Array.from(y, (v, i) => {
+    const k = index.get(String(v));
+    if (k === undefined) throw new DataError('LABEL_OUT_OF_RANGE', `${name}: label ${JSON.stringify(v)} at index ${i} is not one of the classes the model knows (${classes.map((c) => JSON.stringify(c)).join(', ')})`);
+    return k;
+  });
+}
+
 export class AutoModel<X = FeatureInput, Y = LabelInput> {
   private model: tfl.LayersModel | undefined;
+  private classNames: readonly string[] | undefined;
   private result: FitResult | undefined;
   private encoder: InputEncoder<X> | undefined;
   private head: HeadSpec | undefined;
@@ -490,6 +522,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
       }
       this.encoder = p.encoder as InputEncoder<X>;
       this.head = p.head;
+      this.classNames = p.classes;
       this.sampleShape = p.data.sampleShape;
       if (experiment && location && !reloaded) {
         await this.save(location);
@@ -588,10 +621,19 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
   }
 
   /** Labels (classification) or targets (regression) as a dataset of `features`. */
-  private labelled(features: { x: Float32Array; sampleShape: readonly number[] }, y: Y, name: string, numClasses?: number): Dataset {
-    return this.task.head === 'classification'
-      ? createDataset(features.x, y as LabelInput, { sampleShape: features.sampleShape, name, ...(numClasses ? { numClasses } : {}) })
-      : createRegressionDataset(features.x, y as FeatureInput, { sampleShape: features.sampleShape, name });
+  private labelled(features: { x: Float32Array; sampleShape: readonly number[] }, y: Y, name: string, numClasses?: number, classes?: readonly string[]): Dataset {
+    if (this.task.head !== 'classification') return createRegressionDataset(features.x, y as FeatureInput, { sampleShape: features.sampleShape, name });
+    if (isNamed(y)) {
+      // Class names: sorted, unless the classes are already known (validation data, evaluate).
+      const names = classes ?? [...new Set(y.map(String))].sort();
+      return createDataset(features.x, labelIndices(y, names, name), { sampleShape: features.sampleShape, name, classes: names });
+    }
+    return createDataset(features.x, y as LabelInput, { sampleShape: features.sampleShape, name, ...(numClasses ? { numClasses } : {}) });
+  }
+
+  /** The class names of a model fitted (or loaded) on named labels, in label order; undefined for integer labels. */
+  get classes(): readonly string[] | undefined {
+    return this.classNames;
   }
 
   /** Splits the data and builds the space and estimators once for these arguments. */
@@ -604,6 +646,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
     const n = input.count(x, { sampleShape: options.sampleShape });
     // Labels first, on placeholder features: the split is by label, and the input learns its encoding from the training rows only.
     const labels = this.labelled({ x: new Float32Array(n), sampleShape: [1] }, y, 'fit');
+    const classes = this.task.head === 'classification' && isNamed(y) ? [...new Set(y.map(String))].sort() : undefined;
     let trainRows: Int32Array | undefined;
     let valRows: Int32Array | undefined;
     if (!options.validationData && options.folds === undefined) {
@@ -620,7 +663,8 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
       const vf = encoder.encode(vx, { sampleShape: options.sampleShape, name: 'validationData' });
       if (vf.sampleShape.join() !== f.sampleShape.join()) throw new ConfigurationError('SHAPE_MISMATCH', `validationData samples have shape [${vf.sampleShape}], the training data [${f.sampleShape}]`);
       train = data;
-      validation = this.labelled(vf, vy, 'validationData', this.task.head === 'classification' ? data.numClasses : undefined);
+      if (classes && !isNamed(vy)) throw new ConfigurationError('LABELS_MISMATCH', 'fit was given class names: give validationData class names too');
+      validation = this.labelled(vf, vy, 'validationData', this.task.head === 'classification' ? data.numClasses : undefined, classes);
     } else if (options.folds !== undefined) {
       folds = kFold(data, options.folds, { seed, stratify: this.task.head === 'classification' });
       ({ train, validation } = folds[0]!);
@@ -684,7 +728,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
     }
     this.prepared?.estimator.dispose?.();
     this.prepared = {
-      key, data, train, validation, folds, encoder, space, estimator, standalone, strategy, objective, head, epochs,
+      key, data, train, validation, folds, encoder, space, estimator, standalone, strategy, objective, head, epochs, classes,
       maxTrials: options.maxTrials ?? this.options.maxTrials, timeLimit: options.timeLimit ?? this.options.timeLimit,
     };
     return this.prepared;
@@ -704,6 +748,37 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
   }
 
   /**
+   * The predicted class of each sample: its name when the model was fitted on class names
+   * (see {@link AutoModel.classes}), else its integer label. Classification only.
+   *
+   * @param x - samples, as for {@link AutoModel.predict}
+   * @param options - as for {@link AutoModel.predict}
+   * @returns one class name (or label) per sample
+   *
+   * @example
+   * ```ts
+   * import { ImageClassifier } from 'autonas';
+   * const clf = new ImageClassifier();
+   * await clf.load('./out/photos');                 // a model fitted on labels such as ['cat', 'dog', ...]
+   * const names = await clf.predictClasses(new Float32Array(32 * 32 * 3), { sampleShape: [32, 32, 3] });
+   * console.log(clf.classes, names);                // ['cat', 'dog'] ['cat']
+   * ```
+   */
+  async predictClasses(x: X, options: { sampleShape?: readonly number[]; batchSize?: number } = {}): Promise<string[] | number[]> {
+    if (this.head !== undefined && this.head.type !== 'classification') throw new ConfigurationError('NOT_CLASSIFICATION', 'predictClasses needs a classification model; use predict for values');
+    const probs = await this.predict(x, options);
+    try {
+      const argMax = tf.argMax(probs, -1);
+      const labels = Array.from(await argMax.data() as Int32Array);
+      argMax.dispose();
+      const names = this.classNames;
+      return names ? labels.map((k) => names[k]!) : labels;
+    } finally {
+      probs.dispose();
+    }
+  }
+
+  /**
    * Scores labelled data (your held-out test set): accuracy and mean cross-entropy for
    * classification; loss, MSE and MAE for regression (`accuracy` is then NaN).
    */
@@ -711,7 +786,8 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
     const model = this.requireModel();
     const f = this.encoder!.encode(x, { sampleShape: options.sampleShape ?? this.sampleShape, name: 'evaluate' });
     this.checkShape(f.sampleShape);
-    const ds = this.labelled(f, y, 'evaluate', this.head?.type === 'classification' ? this.head.classes : undefined);
+    if (this.classNames && !isNamed(y)) throw new ConfigurationError('LABELS_MISMATCH', `this model was trained on class names (${this.classNames.join(', ')}): evaluate takes class names too`);
+    const ds = this.labelled(f, y, 'evaluate', this.head?.type === 'classification' ? this.head.classes : undefined, this.classNames);
     return evaluateModel(model, ds, 256, { loss: this.task.loss });
   }
 
@@ -729,7 +805,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
     const model = this.requireModel();
     await saveModel(model, url);
     const dir = url.replace(/^file:\/\//, '');
-    const meta = { version: 1, task: this.task.input.kind, head: this.head, sampleShape: this.sampleShape, encoder: this.encoder?.state };
+    const meta = { version: 1, task: this.task.input.kind, head: this.head, sampleShape: this.sampleShape, encoder: this.encoder?.state, ...(this.classNames ? { classes: this.classNames } : {}) };
     const tmp = path.join(dir, `autonas.json.${process.pid}.tmp`);
     fs.writeFileSync(tmp, JSON.stringify(meta));
     fs.renameSync(tmp, path.join(dir, 'autonas.json'));
@@ -739,7 +815,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
   async load(url: string): Promise<void> {
     await initRuntime({ backend: this.options.backend, log: this.options.log ?? (() => {}) });
     const dir = url.replace(/^file:\/\//, '');
-    let meta: { task?: string; head?: HeadSpec; sampleShape?: number[]; encoder?: unknown };
+    let meta: { task?: string; head?: HeadSpec; sampleShape?: number[]; encoder?: unknown; classes?: string[] };
     try {
       meta = JSON.parse(fs.readFileSync(path.join(dir, 'autonas.json'), 'utf8'));
     } catch (e) {
@@ -750,6 +826,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
     this.model?.dispose();
     this.model = model;
     this.head = meta.head;
+    this.classNames = meta.classes;
     this.sampleShape = meta.sampleShape ?? [];
     this.encoder = this.task.input.restore(meta.encoder);
   }

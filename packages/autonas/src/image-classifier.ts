@@ -1,5 +1,6 @@
 import type { ChainSpaceOptions } from '@autonas/space-chain';
-import { AutoModel, type AutoModelOptions } from './auto-model.js';
+import type { FeatureInput } from '@autonas/data';
+import { AutoModel, type AutoModelOptions, type ClassLabelInput } from './auto-model.js';
 import { imageInput } from './task-inputs.js';
 
 /** Options of {@link ImageClassifier}: the pipeline's, with the chain space's choices. */
@@ -26,7 +27,7 @@ export interface ImageClassifierOptions extends AutoModelOptions {
  * clf.dispose();
  * ```
  */
-export class ImageClassifier extends AutoModel {
+export class ImageClassifier extends AutoModel<FeatureInput, ClassLabelInput> {
   constructor(options: ImageClassifierOptions = {}) {
     super({ input: imageInput(), head: 'classification' }, options);
   }

@@ -1,6 +1,5 @@
-import type { LabelInput } from '@autonas/data';
 import type { DenseSpaceOptions } from '@autonas/space-dense';
-import { AutoModel, type AutoModelOptions } from './auto-model.js';
+import { AutoModel, type AutoModelOptions, type ClassLabelInput } from './auto-model.js';
 import { structuredDataInput, type StructuredInput } from './task-inputs.js';
 
 /** Options of {@link StructuredDataClassifier}. */
@@ -27,7 +26,7 @@ export interface StructuredDataClassifierOptions extends AutoModelOptions {
  * clf.dispose();
  * ```
  */
-export class StructuredDataClassifier extends AutoModel<StructuredInput, LabelInput> {
+export class StructuredDataClassifier extends AutoModel<StructuredInput, ClassLabelInput> {
   constructor(options: StructuredDataClassifierOptions = {}) {
     super({ input: structuredDataInput({ columns: options.columns }), head: 'classification' }, options);
   }

@@ -47,7 +47,10 @@ function withHead(arch: Architecture, head: HeadSpec): Architecture {
 export function imageInput(): TaskInput<FeatureInput> {
   const encoder: InputEncoder<FeatureInput> = {
     encode(x, options = {}) {
+      // uint8 pixels (a Uint8Array or Uint8ClampedArray, or a tensor of that dtype's data) are 0..255: scaled to [0, 1].
+      const bytes = x instanceof Uint8Array || x instanceof Uint8ClampedArray;
       const f = toFeatures(x, { sampleShape: options.sampleShape, name: options.name ?? 'x' });
+      if (bytes) for (let i = 0; i < f.x.length; i++) f.x[i] /= 255;
       if (f.sampleShape.length !== 3) {
         throw new ConfigurationError('NOT_IMAGES', `an image task needs images of shape [height, width, channels] (or [height, width]); got samples of shape [${f.sampleShape}]`);
       }

@@ -147,7 +147,11 @@ export type DataErrorCode =
   | 'IDX_UNEXPECTED_SHAPE'
   | 'FILE_UNREADABLE'
   | 'TARGET_NOT_FINITE'
-  | 'BAD_COLUMN';
+  | 'BAD_COLUMN'
+  | 'MISSING_TARGET'
+  | 'MIXED_IMAGE_SIZES'
+  | 'NPY_BAD_HEADER'
+  | 'NPY_BAD_DTYPE';
 
 // ---------------------------------------------------------------------------------------------
 // construction

