@@ -1,5 +1,8 @@
 import { ConfigurationError } from './errors.js';
+import type { Architecture } from './architecture.js';
 import type { Direction } from './objective.js';
+import { inferShapes } from './ops.js';
+import type { Estimate, EstimateContext, PerformanceEstimator } from './performance-estimator.js';
 import type { TrialRecord } from './trial.js';
 
 /**
@@ -298,4 +301,40 @@ export function hypervolume2d(values: readonly (readonly number[])[], reference:
     top = y;
   }
   return area;
+}
+
+/** Metric key of a network's trainable parameter count. */
+export const PARAMS_METRIC = 'params';
+
+/**
+ * Wraps an estimator so every estimate reports `params`, the trainable parameter count of the
+ * network ({@link inferShapes}, which matches TensorFlow.js's `countParams()`), when the estimator
+ * does not report it itself. Counting from the architecture costs no model build. An architecture
+ * whose shapes cannot be inferred (a custom op) is left without the metric.
+ *
+ * @example
+ * ```ts
+ * import { paramCountEstimator, type PerformanceEstimator } from '@autonas/core';
+ * declare const trained: PerformanceEstimator;
+ * const counted = paramCountEstimator(trained); // estimates carry metrics.params
+ * ```
+ */
+export function paramCountEstimator(inner: PerformanceEstimator): PerformanceEstimator {
+  return {
+    name: inner.name,
+    ...(inner.concurrency === undefined ? {} : { concurrency: inner.concurrency }),
+    ...(inner.start ? { start: () => inner.start!() } : {}),
+    ...(inner.dispose ? { dispose: () => inner.dispose!() } : {}),
+    async estimate(arch: Architecture, ctx: EstimateContext): Promise<Estimate> {
+      const e = await inner.estimate(arch, ctx);
+      if (typeof e.metrics[PARAMS_METRIC] === 'number') return e;
+      let params: number;
+      try {
+        params = inferShapes(arch).totalParams;
+      } catch {
+        return e;
+      }
+      return { ...e, metrics: { ...e.metrics, [PARAMS_METRIC]: params } };
+    },
+  };
 }
