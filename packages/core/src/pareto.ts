@@ -71,6 +71,9 @@ export function checkParetoOptions(objectives: readonly MetricObjective[], const
  * Total violation of `constraints` by `metrics`: the sum of how far each metric is beyond its
  * bounds; 0 when feasible, `Infinity` when a constrained metric is missing or not finite.
  *
+ * @param metrics - a trial's metrics
+ * @param constraints - the bounds
+ * @returns the total violation, 0 when feasible
  * @example
  * ```ts
  * import { constraintViolation } from '@autonas/core';
@@ -105,6 +108,9 @@ export function paretoPoint(trial: Pick<TrialRecord, 'metrics'>, objectives: rea
  * Pareto dominance on higher-is-better values: `a` is no worse than `b` in every value and
  * better in at least one. Equal points do not dominate each other.
  *
+ * @param a - higher-is-better values
+ * @param b - values of the same objectives
+ * @returns whether `a` dominates `b`
  * @example
  * ```ts
  * import { dominates } from '@autonas/core';
@@ -126,6 +132,9 @@ export function dominates(a: readonly number[], b: readonly number[]): boolean {
  * two infeasible points the one with the smaller total violation wins; two feasible points
  * compare by Pareto dominance.
  *
+ * @param a - a point
+ * @param b - another point
+ * @returns whether `a` constraint-dominates `b`
  * @example
  * ```ts
  * import { constrainedDominates } from '@autonas/core';
@@ -145,6 +154,8 @@ export function constrainedDominates(a: ParetoPoint, b: ParetoPoint): boolean {
  * Fast non-dominated sorting (Deb et al. 2002) under {@link constrainedDominates}: the indices of
  * `points` in fronts, best front first; indices within a front are in ascending order.
  *
+ * @param points - the points to sort
+ * @returns the fronts, as indices into `points`
  * @example
  * ```ts
  * import { nonDominatedSort } from '@autonas/core';
@@ -188,6 +199,9 @@ export function nonDominatedSort(points: readonly ParetoPoint[]): number[][] {
  * neighbours, summed over objectives. An objective with no spread on the front adds nothing.
  * Fronts of one or two points are all `Infinity`.
  *
+ * @param points - all points
+ * @param front - the indices of one front's points
+ * @returns the distance of each, in the order of `front`
  * @example
  * ```ts
  * import { crowdingDistance } from '@autonas/core';
@@ -226,6 +240,8 @@ export interface ParetoRank {
 /**
  * Rank and crowding distance of every point, in the order of `points`.
  *
+ * @param points - the points to rank
+ * @returns each point's rank and crowding distance
  * @example
  * ```ts
  * import { paretoRanks } from '@autonas/core';
@@ -259,6 +275,11 @@ export function crowdedCompare(a: ParetoRank, b: ParetoRank): number {
  * earlier trial) are left out, so an architecture appears once. Trials that do not report every
  * objective's metric are left out.
  *
+ * @param trials - a search's trials
+ * @param objectives - two or more objectives (one works too: its best trials)
+ * @param constraints - bounds on metrics (optional)
+ * @returns the front's trials, in id order
+ * @throws ConfigurationError `BAD_OBJECTIVE` or `BAD_CONSTRAINT` for malformed ones
  * @example
  * ```ts
  * import { paretoFront, type TrialRecord } from '@autonas/core';
@@ -284,6 +305,9 @@ export function paretoFront(trials: readonly TrialRecord[], objectives: readonly
  * every point should beat: the area the front dominates. Points not better than the reference in
  * both values add nothing. For tests and benchmarks of multi-objective strategies.
  *
+ * @param values - the points' two higher-is-better values
+ * @param reference - the reference point
+ * @returns the dominated area
  * @example
  * ```ts
  * import { hypervolume2d } from '@autonas/core';
@@ -312,6 +336,8 @@ export const PARAMS_METRIC = 'params';
  * does not report it itself. Counting from the architecture costs no model build. An architecture
  * whose shapes cannot be inferred (a custom op) is left without the metric.
  *
+ * @param inner - the estimator to wrap
+ * @returns an estimator whose estimates carry `params`
  * @example
  * ```ts
  * import { paramCountEstimator, type PerformanceEstimator } from '@autonas/core';

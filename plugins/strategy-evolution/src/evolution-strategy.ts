@@ -183,7 +183,18 @@ export class EvolutionStrategy extends AskTellStrategy {
   override run(engine: ExecutionEngine, space: SearchSpace): Promise<void> {
     if (!this.options.objectives && engine.objectives) this.objectives = engine.objectives;
     if (!this.options.constraints && engine.constraints) this.constraints = engine.constraints;
+    if (this.multiObjective && this.population.some((m) => !m.metrics)) {
+      // Members told before the objectives were known (trials rerun on resume) get their metrics from the history.
+      const byHash = new Map(engine.history().map((t) => [t.hash, t]));
+      this.population = this.population.map((m) => (m.metrics ? m : deepFreeze({ ...m, metrics: this.objectiveMetrics(byHash.get(m.hash)) })));
+    }
     return super.run(engine, space);
+  }
+
+  /** The metrics of a trial that the objectives and constraints name. */
+  private objectiveMetrics(trial: TrialRecord | undefined): Record<string, number> {
+    const keys = new Set([...this.objectives, ...this.constraints].map((o) => o.metric));
+    return Object.fromEntries(Object.entries(trial?.metrics ?? {}).filter(([k, v]) => keys.has(k) && Number.isFinite(v)));
   }
 
   /** True when it selects by Pareto rank and crowding (two or more objectives). */
@@ -309,9 +320,7 @@ export class EvolutionStrategy extends AskTellStrategy {
       while (this.population.length > this.populationSize) this.population.shift();
       return;
     }
-    const keys = new Set([...this.objectives, ...this.constraints].map((o) => o.metric));
-    const metrics = Object.fromEntries(Object.entries(trial.metrics ?? {}).filter(([k, v]) => keys.has(k) && Number.isFinite(v)));
-    this.population.push(deepFreeze({ ...member, metrics }));
+    this.population.push(deepFreeze({ ...member, metrics: this.objectiveMetrics(trial) }));
     while (this.population.length > this.populationSize) {
       // NSGA-II survival: drop the worst by rank then crowding; the oldest among equals.
       const ranks = this.ranks();

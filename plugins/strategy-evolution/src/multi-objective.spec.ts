@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ContainerModule, Experiment, PerformanceEstimator, SearchSpace, SearchStrategy, architectureHash, createContainer, hypervolume2d, paretoFront,
+  ContainerModule, Experiment, InMemoryTrialStore, PerformanceEstimator, Random, TrialStore, SearchSpace, SearchStrategy, architectureHash, createContainer, hypervolume2d, paretoFront,
   type Architecture, type DecisionValue, type Estimate, type MetricObjective, type TrialRecord,
 } from '@autonas/core';
 import { GridSpace } from '@autonas/testing';
@@ -29,11 +29,12 @@ const objectives: MetricObjective[] = [
   { metric: 'f2', direction: 'minimize' },
 ];
 
-async function search(strategy: EvolutionStrategy, maxTrials: number, constraints?: { metric: string; max: number }[]) {
-  const module = new ContainerModule(({ bind }) => {
+async function search(strategy: EvolutionStrategy, maxTrials: number, constraints?: { metric: string; max: number }[], store?: InMemoryTrialStore) {
+  const module = new ContainerModule(({ bind, rebind }) => {
     bind(SearchSpace).toConstantValue(space());
     bind(PerformanceEstimator).toConstantValue(zdtEstimator);
     bind(SearchStrategy).toConstantValue(strategy);
+    if (store) rebind<TrialStore>(TrialStore).toConstantValue(store);
   });
   return createContainer({ maxTrials, seed: 1, objectives, ...(constraints ? { constraints } : {}) }, module).get(Experiment).run();
 }
@@ -84,5 +85,20 @@ describe('EvolutionStrategy with two objectives (NSGA-II style)', () => {
     const feasible = strategy.members().filter((m) => m.metrics!.f1! <= 0.5).length;
     expect(feasible).toBeGreaterThanOrEqual(10);
     expect(new Set(result.trials.map((t) => architectureHash(t.architecture))).size).toBe(result.trials.length);
+  });
+
+  it('gives members told before the search started (reruns on resume) their objective metrics from the history', async () => {
+    const store = new InMemoryTrialStore();
+    const strategy = new EvolutionStrategy({ seed: 1, populationSize: 6, sampleSize: 2 });
+    const rng = new Random(9);
+    for (let id = 0; id < 3; id++) {
+      const architecture = space().sample(rng);
+      const t: TrialRecord = { id, architecture, hash: architectureHash(architecture), status: 'completed', score: 0, metrics: zdt1(architecture.decisions!), epochs: [], startedAt: 0 };
+      store.put(t);
+      strategy.tell(t);
+    }
+    expect(strategy.members().every((m) => m.metrics === undefined)).toBe(true);
+    await search(strategy, 6, undefined, store);
+    for (const m of strategy.members()) expect(Object.keys(m.metrics ?? {}).sort()).toEqual(['f1', 'f2']);
   });
 });

@@ -321,7 +321,19 @@ export class PredictorStrategy extends AskTellStrategy {
   override run(engine: ExecutionEngine, space: SearchSpace): Promise<void> {
     if (!this.options.objectives && engine.objectives) this.objectives = engine.objectives;
     if (!this.options.constraints && engine.constraints) this.constraints = engine.constraints;
+    if (this.multiObjective && this.trials.some((t) => !t.metrics)) {
+      // Trials told before the objectives were known (rerun on resume) get their metrics from the history.
+      const byHash = new Map(engine.history().map((t) => [t.hash, t]));
+      this.trials = this.trials.map((t) => (t.metrics ? t : { ...t, metrics: this.objectiveMetrics(byHash.get(t.hash)) }));
+      this.model = undefined;
+    }
     return super.run(engine, space);
+  }
+
+  /** The metrics of a trial that the objectives and constraints name. */
+  private objectiveMetrics(trial: TrialRecord | undefined): Record<string, number> {
+    const keys = new Set([...this.objectives, ...this.constraints].map((o) => o.metric));
+    return Object.fromEntries(Object.entries(trial?.metrics ?? {}).filter(([k, v]) => keys.has(k) && Number.isFinite(v)));
   }
 
   /** True when it learns a random scalarisation of several objectives. */
@@ -514,9 +526,7 @@ export class PredictorStrategy extends AskTellStrategy {
       this.trials.push({ hash: trial.hash, decisions, score });
       return;
     }
-    const keys = new Set([...this.objectives, ...this.constraints].map((o) => o.metric));
-    const metrics = Object.fromEntries(Object.entries(trial.metrics ?? {}).filter(([k, v]) => keys.has(k) && Number.isFinite(v)));
-    this.trials.push({ hash: trial.hash, decisions, score, metrics });
+    this.trials.push({ hash: trial.hash, decisions, score, metrics: this.objectiveMetrics(trial) });
   }
 
   /** How many of the finished trials the ensemble is trained on: all, or the last retraining point (see `retrainGrowth`). */
