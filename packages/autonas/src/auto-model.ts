@@ -545,6 +545,10 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
       : this.plugins.get<import('./builtins.js').StrategyContext, SearchStrategy>('strategy', this.options.strategy ?? 'random').create({
           seed, maxTrials: p.maxTrials, startWithDefault: this.options.startWithDefault ?? true, data: { train: p.train, validation: p.validation }, log, options: this.options.strategyOptions,
         });
+    if ((this.options.objectives?.length ?? 0) > 1 && typeof this.options.strategy !== 'object') {
+      const name = this.options.strategy ?? 'random';
+      if (this.plugins.get('strategy', name).capabilities?.multiObjective !== true) log(`strategy ${name} searches by its score alone; the Pareto front of what it tries is still reported (evolution and predictor select by the objectives)`);
+    }
     const container = createContainer(
       {
         maxTrials: p.maxTrials ?? (budget.timeLimit === undefined ? 10 : undefined), timeLimit: budget.timeLimit, seed,

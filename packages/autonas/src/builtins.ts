@@ -193,6 +193,7 @@ export function builtinPlugins(): PluginRegistry {
   });
   r.register<StrategyContext, SearchStrategy>({
     kind: 'strategy', name: 'evolution', description: 'regularized (aging) evolution',
+    capabilities: { multiObjective: true },
     create: ({ seed, startWithDefault, maxTrials, options }) => {
       // A population sized to the budget: the paper's 100 would make a small search purely random.
       const populationSize = Math.max(2, Math.min(20, Math.ceil((maxTrials ?? 30) / 3)));
@@ -249,6 +250,7 @@ export function builtinPlugins(): PluginRegistry {
   r.register(darts);
   r.register<StrategyContext, SearchStrategy>({
     kind: 'strategy', name: 'predictor', description: 'BANANAS-style search: an MLP ensemble predicts scores from the decisions and picks among mutants of the best',
+    capabilities: { multiObjective: true },
     create: ({ seed, startWithDefault, maxTrials, options }) => new PredictorStrategy({ seed, startWithDefault, budget: maxTrials, ...options }),
   });
   r.register<StrategyContext, SearchStrategy>({

@@ -32,6 +32,18 @@ describe('ImageClassifier with several objectives', () => {
     }
   }, 120_000);
 
+  it('says when the strategy does not declare multiObjective, and still reports the front', async () => {
+    const lines: string[] = [];
+    const clf = new ImageClassifier({
+      maxTrials: 2, seed: 6, space: small, strategy: 'random', estimator: { maxSamples: 200, batchSize: 32 }, log: (l) => lines.push(l),
+      objectives: [{ metric: 'valAccuracy', direction: 'maximize' }, { metric: 'params', direction: 'minimize' }],
+    });
+    const result = await clf.fit(train.x, train.y, { sampleShape: [28, 28, 1], epochs: 1, retrainEpochs: 1, baseline: false });
+    clf.dispose();
+    expect(lines.join('\n')).toMatch(/strategy random searches by its score alone; the Pareto front of what it tries is still reported/);
+    expect(result.paretoFront!.length).toBeGreaterThan(0);
+  }, 120_000);
+
   it('refuses a bad maxParams or objectives at once', () => {
     expect(() => new ImageClassifier({ maxParams: 0 })).toThrow(ConfigurationError);
     expect(() => new ImageClassifier({ objectives: [{ metric: 'params', direction: 'down' as never }] })).toThrow(ConfigurationError);
