@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { AutonasError, ImageClassifier, StructuredDataClassifier, builtinPlugins, checkAugment, createDataset, loadMnist, summarize, type AutoModel, type ClassLabelInput, type PluginEntry, type PluginRegistry, type TrialRecord } from 'autonas';
+import { AutonasError, ImageClassifier, StructuredDataClassifier, builtinPlugins, checkAugment, createDataset, loadMnist, summarize, type AutoModel, type ClassLabelInput, type MetricObjective, type PluginEntry, type PluginRegistry, type TrialRecord } from 'autonas';
 import { loadData, splitIndices, type LoadedData } from '@autonas/data';
 
 const STRATEGY_NAMES = builtinPlugins().names('strategy');
@@ -63,6 +63,13 @@ accuracy on the held-out test set and saves it.
                           --retrain-time-limit then only cap)
   --time-limit S          seconds for the search (retraining not counted)   [${SEARCH_DEFAULTS.timeLimit}; ${SEARCH_DEFAULTS.morphismTimeLimit} for morphism-bo]
   --objective NAME        what is optimised: val_accuracy, val_loss          [val_accuracy]
+  --objectives A,B        a multi-objective search: accuracy (or val_accuracy), loss (or
+                          val_loss), params (trainable parameters, minimised), e.g.
+                          accuracy,params: evolution and predictor select by the Pareto front,
+                          the report shows it (report.json: paretoFront); --objective still
+                          picks the network retrained
+  --max-params N          a constraint: candidates over N trainable parameters are infeasible
+                          (off the front when any candidate is within it)
   --plugin MODULE         load plugins from MODULE (its default export: a plugin entry or a
                           list of them, e.g. a strategy then chosen by --strategy NAME)
   --strategy NAME         search strategy: ${STRATEGY_NAMES.join(', ')} [${SEARCH_DEFAULTS.strategy}]
@@ -203,7 +210,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
         backend: { type: 'string' }, resume: { type: 'string' }, help: { type: 'boolean', short: 'h' },
         folds: { type: 'string' }, 'no-baseline': { type: 'boolean' }, plan: { type: 'boolean' },
         'one-shot': { type: 'boolean' }, 'supernet-steps': { type: 'string' }, workers: { type: 'string' }, ...SEARCH_DASHBOARD_OPTIONS,
-        budget: { type: 'string' }, objective: { type: 'string' }, plugin: { type: 'string', multiple: true },
+        budget: { type: 'string' }, objective: { type: 'string' }, objectives: { type: 'string' }, 'max-params': { type: 'string' }, plugin: { type: 'string', multiple: true },
         redis: { type: 'string' }, queue: { type: 'string' }, augment: { type: 'string' },
         data: { type: 'string' }, target: { type: 'string' },
       },
@@ -232,6 +239,8 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     const budget = values.budget === undefined ? undefined : durationArg('budget', values.budget);
     const objective = values.objective as 'val_accuracy' | 'val_loss' | undefined;
     if (objective !== undefined && objective !== 'val_accuracy' && objective !== 'val_loss') throw new AutonasError('BAD_ARGUMENT', `--objective must be val_accuracy or val_loss, got "${objective}"`);
+    const objectives = values.objectives === undefined ? undefined : objectivesArg(values.objectives);
+    const maxParams = values['max-params'] === undefined ? undefined : intArg('max-params', values['max-params'], 0);
     const folds = values.folds === undefined ? undefined : intArg('folds', values.folds, 0, 2);
     const baseline = values['no-baseline'] !== true;
     const backend = values.backend as 'tensorflow' | 'wasm' | 'cpu' | undefined;
@@ -287,7 +296,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
       : `autonas search: MNIST ${train.size} training images (${Math.round(train.size * 0.2)} held out for validation), ${test.size} test images never seen by the search`);
     const Task = own?.kind === 'structured' ? StructuredDataClassifier : ImageClassifier;
     const clf: AutoModel<unknown, ClassLabelInput> = new Task({
-      maxTrials, timeLimit, seed, backend, workers, strategy, plugins, objective, ...(values.plan ? {} : { directory: out, overwrite: !resume }),
+      maxTrials, timeLimit, seed, backend, workers, strategy, plugins, objective, ...(objectives ? { objectives } : {}), ...(maxParams !== undefined ? { maxParams } : {}), ...(values.plan ? {} : { directory: out, overwrite: !resume }),
       ...(values.redis !== undefined ? { runner: 'bullmq', runnerOptions: { redis: values.redis, queue: values.queue } } : {}),
       estimator: {
         epochs, maxSamples: trialSamples, validationFraction: Math.min(1, trialValidation / Math.round(train.size * 0.2)), ...(augment ? { augment } : {}),
@@ -312,6 +321,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
       io.out(`search: ${counted.length} trials in ${result.searchSeconds.toFixed(1)} s (stopped by ${result.stoppedBy}) on the ${result.runtime.backend} backend`);
       io.out(`best:   ${summarize(result.best.architecture)}`);
       io.out(`        validation accuracy ${pct(result.best.score)} (trial ${result.best.id + 1}), ${Math.round(result.best.metrics.params ?? 0).toLocaleString('en-US')} params`);
+      if (result.paretoFront && objectives) for (const line of paretoTable(result.paretoFront, objectives, maxParams)) io.out(line);
       const start = result.trials.find((t) => t.status === 'completed' && !t.cached);
       if (strategy === 'morphism-bo' && start?.score !== undefined) {
         const gain = result.best.score! - start.score;
@@ -338,6 +348,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
         start: start && { id: start.id, score: start.score },
         oneShot: result.oneShot,
         baseline: result.baseline && { score: result.baseline.score, params: result.baseline.params, seconds: result.baseline.seconds, searchGain: result.baseline.searchGain },
+        ...(result.paretoFront && objectives ? { objectives, ...(maxParams !== undefined ? { maxParams } : {}), paretoFront: paretoReport(result.paretoFront, objectives) } : {}),
         plan: { secondsPerTrial: plan.secondsPerTrial, trials: plan.trials, totalSeconds: plan.totalSeconds, memoryBytes: plan.memoryBytes, probe: { params: plan.probe.params, trainSamplesPerSecond: plan.probe.trainSamplesPerSecond } },
       };
       await fs.writeFile(path.join(out, 'report.json'), JSON.stringify(report, null, 2));
@@ -373,6 +384,57 @@ function holdOut(data: LoadedData, seed: number): { train: Samples; test: Sample
     return { x, y, sampleShape: data.sampleShape, size: rows.length };
   };
   return { train: pick(trainIndices), test: pick(validationIndices) };
+}
+
+const OBJECTIVE_NAMES: Record<string, MetricObjective> = {
+  accuracy: { metric: 'valAccuracy', direction: 'maximize' },
+  val_accuracy: { metric: 'valAccuracy', direction: 'maximize' },
+  loss: { metric: 'valLoss', direction: 'minimize' },
+  val_loss: { metric: 'valLoss', direction: 'minimize' },
+  params: { metric: 'params', direction: 'minimize' },
+};
+
+/** `--objectives accuracy,params`: the objectives of a multi-objective search. */
+export function objectivesArg(text: string): MetricObjective[] {
+  const names = text.split(',').map((n) => n.trim()).filter(Boolean);
+  const unknown = names.find((n) => !OBJECTIVE_NAMES[n]);
+  if (names.length < 2 || unknown !== undefined) {
+    throw new AutonasError('BAD_ARGUMENT', `--objectives takes two or more of ${Object.keys(OBJECTIVE_NAMES).join(', ')}, comma-separated (e.g. accuracy,params), got "${text}"`);
+  }
+  const out = names.map((n) => OBJECTIVE_NAMES[n]!);
+  if (new Set(out.map((o) => o.metric)).size !== out.length) throw new AutonasError('BAD_ARGUMENT', `--objectives names the same metric twice: "${text}"`);
+  return out;
+}
+
+/** One row of `report.json`'s `paretoFront`: a non-dominated trial and its objective values. */
+export interface ParetoReportRow {
+  readonly id: number;
+  readonly score?: number;
+  readonly values: Readonly<Record<string, number>>;
+  readonly params?: number;
+  readonly summary: string;
+}
+
+/** The `paretoFront` of `report.json`: each trial of the front, in id order, with its objective values. */
+export function paretoReport(front: readonly TrialRecord[], objectives: readonly MetricObjective[]): ParetoReportRow[] {
+  return front.map((t) => ({
+    id: t.id,
+    ...(t.score === undefined ? {} : { score: t.score }),
+    values: Object.fromEntries(objectives.map((o) => [o.metric, t.metrics[o.metric]!])),
+    ...(t.metrics.params === undefined ? {} : { params: t.metrics.params }),
+    summary: summarize(t.architecture),
+  }));
+}
+
+/** The printed table of the Pareto front: one line per non-dominated trial. */
+export function paretoTable(front: readonly TrialRecord[], objectives: readonly MetricObjective[], maxParams?: number): string[] {
+  const cell = (o: MetricObjective, v: number | undefined) => (v === undefined ? 'n/a' : o.metric === 'valAccuracy' ? pct(v) : o.metric === 'params' ? Math.round(v).toLocaleString('en-US') : v.toFixed(4));
+  const head = ['trial', ...objectives.map((o) => `${o.metric} (${o.direction === 'maximize' ? 'max' : 'min'})`)];
+  const rows = front.map((t) => [String(t.id + 1), ...objectives.map((o) => cell(o, t.metrics[o.metric]))]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: readonly string[]) => `  ${r.map((c, i) => c.padStart(widths[i]!)).join(' | ')}`;
+  const feasible = maxParams === undefined ? '' : front.some((t) => (t.metrics.params ?? Infinity) <= maxParams) ? `, all within ${maxParams.toLocaleString('en-US')} params` : `; no trial was within ${maxParams.toLocaleString('en-US')} params, so these are the least over`;
+  return [`pareto front: ${front.length} non-dominated trial(s)${feasible}`, line(head), ...rows.map(line)];
 }
 
 /** `--augment shift=2,cutout=8,flip`: the training-batch augmentations. */

@@ -12,6 +12,7 @@ import {
   SearchSpace,
   SearchStrategy,
   TrialStore,
+  checkParetoOptions,
   createContainer,
   defaultObjective,
   objectiveEstimator,
@@ -24,6 +25,7 @@ import {
   type EpochMetrics,
   type ExperimentResult,
   type HeadSpec,
+  type MetricObjective,
   type Objective,
   type PluginRegistry,
   type ResolvedObjective,
@@ -85,6 +87,15 @@ export interface AutoModelOptions {
   readonly estimatorPlugin?: string;
   /** What is optimised. Default: `val_accuracy` for classification, `val_loss` for regression. */
   readonly objective?: Objective;
+  /**
+   * Objectives of a multi-objective search, e.g. `[{ metric: 'valAccuracy', direction: 'maximize' },
+   * { metric: 'params', direction: 'minimize' }]`: with two or more the fit result carries the
+   * search's `paretoFront`, and strategies that support it (evolution, predictor) select by it.
+   * `objective` still picks the network retrained.
+   */
+  readonly objectives?: readonly MetricObjective[];
+  /** Most trainable parameters of a feasible candidate: a constraint of the Pareto front (constraint-domination). */
+  readonly maxParams?: number;
   /** Training rules of each candidate, `oneShot`, or a factory of any estimator given the search data. */
   readonly estimator?: EstimatorChoice | ((data: SearchData) => PerformanceEstimator);
   /** Try the space's known-good default network first. Default true. */
@@ -170,6 +181,8 @@ export interface FitResult {
   readonly trials: readonly TrialRecord[];
   readonly stoppedBy: ExperimentResult['stoppedBy'];
   readonly searchSeconds: number;
+  /** With two or more `objectives`: the search's non-dominated completed trials (feasible ones, when any is). */
+  readonly paretoFront?: readonly TrialRecord[];
   /** The objective searched, resolved; `best.score` is its value negated when it is minimised. */
   readonly objective: ResolvedObjective;
   /** The best trial's objective value (e.g. its validation loss). */
@@ -300,6 +313,8 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
       throw new ConfigurationError('BAD_WORKERS', `workers must be a positive integer or 'auto', got ${w}`);
     }
     if (options.objective !== undefined) resolveObjective(options.objective);
+    if (options.maxParams !== undefined && !(options.maxParams > 0)) throw new ConfigurationError('BAD_CONSTRAINT', `maxParams must be a positive number, got ${options.maxParams}`);
+    if (options.objectives !== undefined) checkParetoOptions(options.objectives);
   }
 
   /** The registry plugins are found in. */
@@ -530,6 +545,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
       }
       this.result = {
         best, winner: best === baseline?.trial ? 'baseline' : 'search', keptTrialModel, trials: search.trials, stoppedBy: search.stoppedBy, searchSeconds: search.seconds, objective: p.objective, bestValue: objectiveValue(best.score!, p.objective), retrain, runtime,
+        ...(search.paretoFront ? { paretoFront: search.paretoFront } : {}),
         ...(baseline ? { baseline } : {}),
         ...(expectedTrials !== undefined ? { expectedTrials } : {}),
         ...(oneShot ? { oneShot } : {}),
@@ -580,8 +596,16 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
       : this.plugins.get<import('./builtins.js').StrategyContext, SearchStrategy>('strategy', this.options.strategy ?? 'random').create({
           seed, maxTrials: p.maxTrials, expectedTrials: budget.expectedTrials, startWithDefault: this.options.startWithDefault ?? true, data: { train: p.train, validation: p.validation }, log, options: this.options.strategyOptions,
         });
+    if ((this.options.objectives?.length ?? 0) > 1 && typeof this.options.strategy !== 'object') {
+      const name = this.options.strategy ?? 'random';
+      if (this.plugins.get('strategy', name).capabilities?.multiObjective !== true) log(`strategy ${name} searches by its score alone; the Pareto front of what it tries is still reported (evolution and predictor select by the objectives)`);
+    }
     const container = createContainer(
-      { maxTrials: p.maxTrials ?? (budget.timeLimit === undefined ? 10 : undefined), timeLimit: budget.timeLimit, seed },
+      {
+        maxTrials: p.maxTrials ?? (budget.timeLimit === undefined ? 10 : undefined), timeLimit: budget.timeLimit, seed,
+        ...(this.options.objectives ? { objectives: this.options.objectives } : {}),
+        ...(this.options.maxParams !== undefined ? { constraints: [{ metric: 'params', max: this.options.maxParams }] } : {}),
+      },
       new ContainerModule(({ bind }) => {
         bind<SearchSpace>(SearchSpace).toConstantValue(p.space);
         bind<SearchData>(SearchData).toConstantValue({ train: p.train, validation: p.validation });

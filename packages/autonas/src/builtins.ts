@@ -199,6 +199,7 @@ export function builtinPlugins(): PluginRegistry {
   });
   r.register<StrategyContext, SearchStrategy>({
     kind: 'strategy', name: 'evolution', description: 'regularized (aging) evolution',
+    capabilities: { multiObjective: true },
     create: ({ seed, startWithDefault, maxTrials, expectedTrials, options }) => {
       // A population sized to the budget: the paper's 100 would make a small search purely random.
       const populationSize = Math.max(2, Math.min(20, Math.ceil((maxTrials ?? expectedTrials ?? 30) / 3)));
@@ -255,6 +256,7 @@ export function builtinPlugins(): PluginRegistry {
   r.register(darts);
   r.register<StrategyContext, SearchStrategy>({
     kind: 'strategy', name: 'predictor', description: 'BANANAS-style search: an MLP ensemble predicts scores from the decisions and picks among mutants of the best',
+    capabilities: { multiObjective: true },
     create: ({ seed, startWithDefault, maxTrials, expectedTrials, options }) => new PredictorStrategy({ seed, startWithDefault, budget: maxTrials ?? expectedTrials, ...options }),
   });
   r.register<StrategyContext, SearchStrategy>({

@@ -1,6 +1,7 @@
 import { architectureHash, type Architecture } from './architecture.js';
 import { AutonasError, ConfigurationError, StateError } from './errors.js';
 import type { EventBus, StopReason } from './events.js';
+import type { MetricConstraint, MetricObjective } from './pareto.js';
 import type { Disposable, PerformanceEstimator } from './performance-estimator.js';
 import type { SearchSpace } from './search-space.js';
 import { betterTrial, isUsableScore, type EpochMetrics, type TrialRecord } from './trial.js';
@@ -37,6 +38,14 @@ export interface ExecutionEngine {
   history(): readonly TrialRecord[];
   /** Saves the strategy's state beside the trials, so a search can resume. */
   checkpoint(strategyState: unknown): void;
+  /**
+   * The objectives of a multi-objective search (two or more), for strategies to select by
+   * Pareto rank (see {@link paretoRanks}); absent or of one entry for a single-objective search,
+   * where trials compare by `score`.
+   */
+  readonly objectives?: readonly MetricObjective[];
+  /** Bounds on metrics (e.g. `{ metric: 'params', max: 1e5 }`) a multi-objective strategy treats by constraint-domination. */
+  readonly constraints?: readonly MetricConstraint[];
 }
 
 /** Injection token for {@link EngineMiddleware} (multi-bound). */
@@ -160,6 +169,10 @@ export interface LocalEngineOptions extends EngineBudget {
   readonly signal?: AbortSignal;
   /** Give up after this many consecutive cached (duplicate) results (default 200). */
   readonly maxConsecutiveDuplicates?: number;
+  /** The objectives strategies see ({@link ExecutionEngine.objectives}). */
+  readonly objectives?: readonly MetricObjective[];
+  /** The constraints strategies see ({@link ExecutionEngine.constraints}). */
+  readonly constraints?: readonly MetricConstraint[];
   /**
    * Seconds an earlier run of the same search already spent (a resumed search): they count
    * against `timeLimit` and are included in {@link LocalExecutionEngine.elapsed}. Default 0.
@@ -217,6 +230,8 @@ export function checkStoredTrials(space: SearchSpace, trials: readonly TrialReco
  */
 export class LocalExecutionEngine implements ExecutionEngine {
   readonly concurrency: number;
+  readonly objectives?: readonly MetricObjective[];
+  readonly constraints?: readonly MetricConstraint[];
   private readonly startedAt = Date.now();
   private readonly spentBefore: number;
   private readonly deadline: number;
@@ -248,6 +263,8 @@ export class LocalExecutionEngine implements ExecutionEngine {
       throw new ConfigurationError('BAD_CONCURRENCY', `concurrency must be a positive integer, got ${options.concurrency}`);
     }
     this.concurrency = options.concurrency ?? 1;
+    if (options.objectives) this.objectives = options.objectives;
+    if (options.constraints) this.constraints = options.constraints;
     this.spentBefore = Math.max(0, options.spentSeconds ?? 0);
     this.deadline = options.timeLimit === undefined ? Infinity : this.startedAt + (options.timeLimit - this.spentBefore) * 1000;
     if (Number.isFinite(this.deadline)) {

@@ -200,3 +200,42 @@ describe('Experiment', () => {
     });
   });
 });
+
+describe('Experiment with several objectives', () => {
+  class SeenStrategy extends SampleStrategy {
+    seen: unknown;
+    override async run(engine: Parameters<SampleStrategy['run']>[0], space: ToySpace) {
+      this.seen = { objectives: engine.objectives, constraints: engine.constraints };
+      return super.run(engine, space);
+    }
+  }
+
+  it('reports the Pareto front, counts params from the architecture and shows the objectives to the strategy', async () => {
+    const objectives = [
+      { metric: 'depth', direction: 'maximize' },
+      { metric: 'params', direction: 'minimize' },
+    ] as const;
+    const strategy = new SeenStrategy();
+    const { container } = wire(new ToyEstimator(), { maxTrials: 12, seed: 1, objectives, constraints: [{ metric: 'params', max: 40 }] }, strategy);
+    const result = await container.get(Experiment).run();
+    expect(strategy.seen).toEqual({ objectives, constraints: [{ metric: 'params', max: 40 }] });
+    const completed = result.trials.filter((t) => t.status === 'completed' && !t.cached);
+    for (const t of completed) expect(t.metrics.params).toBeGreaterThan(0);
+    const front = result.paretoFront!;
+    expect(front.length).toBeGreaterThan(0);
+    for (const t of front) expect(t.metrics.params).toBeLessThanOrEqual(40);
+    // Nothing feasible beats a front member in both depth and params.
+    for (const f of front) {
+      for (const t of completed.filter((c) => c.metrics.params! <= 40)) {
+        expect(t.metrics.depth! >= f.metrics.depth! && t.metrics.params! <= f.metrics.params! && (t.metrics.depth! > f.metrics.depth! || t.metrics.params! < f.metrics.params!)).toBe(false);
+      }
+    }
+  });
+
+  it('leaves a single-objective result as it was', async () => {
+    const { container } = wire(new ToyEstimator(), { maxTrials: 3, seed: 1, objectives: [{ metric: 'width', direction: 'maximize' }] });
+    const result = await container.get(Experiment).run();
+    expect(result.paretoFront).toBeUndefined();
+    expect(result.trials[0]!.metrics.params).toBeUndefined();
+  });
+});

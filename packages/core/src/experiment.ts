@@ -7,6 +7,7 @@ import { SearchSpace } from './search-space.js';
 import { SearchStrategy } from './search-strategy.js';
 import { ConfigurationError, StateError } from './errors.js';
 import type { TrialRecord } from './trial.js';
+import { checkParetoOptions, paramCountEstimator, paretoFront, type MetricConstraint, type MetricObjective } from './pareto.js';
 import { TrialStore } from './trial-store.js';
 
 /** Injection token for {@link ExperimentOptions}. */
@@ -32,6 +33,16 @@ export interface ExperimentOptions {
    * `failed`, taking no trial budget), so a trial that kills the process cannot loop for ever.
    */
   readonly maxAttempts?: number;
+  /**
+   * Objectives of a multi-objective search, e.g. `[{ metric: 'valAccuracy', direction: 'maximize' },
+   * { metric: 'params', direction: 'minimize' }]`. With two or more the result carries its
+   * `paretoFront` and strategies see them on the engine; the estimator's `score` still picks `best`.
+   * A `params` objective or constraint is filled from the architecture ({@link inferShapes}) when
+   * the estimator does not report it.
+   */
+  readonly objectives?: readonly MetricObjective[];
+  /** Bounds on metrics, e.g. `[{ metric: 'params', max: 100_000 }]`, applied by constraint-domination. */
+  readonly constraints?: readonly MetricConstraint[];
 }
 
 /** What {@link Experiment.run} returns. */
@@ -43,6 +54,11 @@ export interface ExperimentResult {
   readonly trials: readonly TrialRecord[];
   readonly stoppedBy: StopReason;
   readonly seconds: number;
+  /**
+   * With two or more objectives: the completed trials no other constraint-dominates (feasible
+   * ones only, when any is feasible), in id order ({@link paretoFront}). Absent otherwise.
+   */
+  readonly paretoFront?: readonly TrialRecord[];
 }
 
 /**
@@ -84,6 +100,12 @@ export class Experiment {
   async run(signal?: AbortSignal): Promise<ExperimentResult> {
     const maxAttempts = this.options.maxAttempts ?? 3;
     if (!(Number.isInteger(maxAttempts) && maxAttempts >= 1)) throw new ConfigurationError('BAD_MAX_ATTEMPTS', `maxAttempts must be a positive integer, got ${maxAttempts}`);
+    const objectives = this.options.objectives ?? [];
+    const constraints = this.options.constraints ?? [];
+    if (objectives.length > 0 || constraints.length > 0) checkParetoOptions(objectives.length > 0 ? objectives : [{ metric: 'score', direction: 'maximize' }], constraints);
+    const multi = objectives.length > 1;
+    const needsParams = [...objectives, ...constraints].some((o) => o.metric === 'params');
+    const estimator = needsParams ? paramCountEstimator(this.estimator) : this.estimator;
     checkStoredTrials(this.space, this.store.trials());
     const spent = this.store.loadMeta?.(SPENT_SECONDS);
     if (spent !== undefined && !(typeof spent === 'number' && spent >= 0)) {
@@ -91,7 +113,7 @@ export class Experiment {
     }
     const engine = new LocalExecutionEngine({
       space: this.space,
-      estimator: this.estimator,
+      estimator,
       store: this.store,
       events: this.events,
       maxTrials: this.options.maxTrials,
@@ -101,6 +123,7 @@ export class Experiment {
       spentSeconds: spent,
       abortGraceSeconds: this.options.abortGraceSeconds,
       signal,
+      ...(multi || constraints.length > 0 ? { objectives, constraints } : {}),
       middleware: [...(this.options.deduplicate === false ? [] : [deduplicate(this.store)]), ...(this.middleware ?? [])],
     });
     await this.estimator.start?.();
@@ -116,7 +139,8 @@ export class Experiment {
       await this.strategy.run(engine, this.space);
       const stoppedBy = engine.stoppedBy ?? 'exhausted';
       const { trial: best, artifact } = engine.takeBest();
-      const result: ExperimentResult = { best, bestArtifact: artifact, trials: this.store.trials(), stoppedBy, seconds: engine.elapsed() };
+      const trials = this.store.trials();
+      const result: ExperimentResult = { best, bestArtifact: artifact, trials, stoppedBy, seconds: engine.elapsed(), ...(multi ? { paretoFront: paretoFront(trials, objectives, constraints) } : {}) };
       this.events.emit('experiment:end', { best, trials: result.trials, stoppedBy, seconds: result.seconds });
       return result;
     } finally {

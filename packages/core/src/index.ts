@@ -11,6 +11,7 @@ export * from './estimator-spec.js';
 export * from './execution-engine.js';
 export * from './trial.js';
 export * from './objective.js';
+export * from './pareto.js';
 export * from './trial-store.js';
 export * from './events.js';
 export * from './experiment.js';

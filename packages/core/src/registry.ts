@@ -21,6 +21,8 @@ export interface PluginCapabilities {
   readonly folds?: boolean;
   /** It keeps a trained model for the best trial. */
   readonly keepsModel?: boolean;
+  /** A strategy that selects by the Pareto front (or a scalarisation) when the engine has several `objectives`. */
+  readonly multiObjective?: boolean;
   /** Words on the limits above, by capability name, e.g. `{ workers: 'one supernet lives in this process' }`. */
   readonly reasons?: Readonly<Partial<Record<string, string>>>;
 }

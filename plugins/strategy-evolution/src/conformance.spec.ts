@@ -10,3 +10,9 @@ strategyConformance({
   name: 'evolution (population 10, tournament 3, crossover 0.5)',
   create: (seed) => new EvolutionStrategy({ seed, populationSize: 10, sampleSize: 3, crossoverProbability: 0.5 }),
 });
+
+// The multi-objective (NSGA-II style) path: the conformance estimator reports `score`, so two objectives on it exercise rank and crowding selection.
+strategyConformance({
+  name: 'evolution (two objectives)',
+  create: (seed) => new EvolutionStrategy({ seed, populationSize: 10, sampleSize: 3, objectives: [{ metric: 'score', direction: 'maximize' }, { metric: 'score', direction: 'maximize' }] }),
+});

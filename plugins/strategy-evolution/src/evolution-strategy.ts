@@ -6,7 +6,15 @@ import {
   SearchStrategy,
   StateError,
   architectureHash,
+  checkParetoOptions,
+  crowdedCompare,
+  paretoPoint,
+  paretoRanks,
   type Architecture,
+  type ExecutionEngine,
+  type MetricConstraint,
+  type MetricObjective,
+  type ParetoRank,
   type SearchSpace,
   type TrialRecord,
 } from '@autonas/core';
@@ -48,6 +56,14 @@ export interface EvolutionStrategyOptions {
   readonly maxMutationAttempts?: number;
   /** Random samples drawn, when mutation finds nothing new, before concluding the space is exhausted. Default 2000. */
   readonly maxAttempts?: number;
+  /**
+   * Objectives of a multi-objective search. Default: those of the engine it runs on
+   * (`engine.objectives`, set by the experiment's `objectives` option). With two or more, it
+   * selects NSGA-II style (see {@link EvolutionStrategy}).
+   */
+  readonly objectives?: readonly MetricObjective[];
+  /** Constraints, applied by constraint-domination. Default: the engine's `constraints`. */
+  readonly constraints?: readonly MetricConstraint[];
 }
 
 /** One member of the population. */
@@ -57,6 +73,8 @@ export interface EvolutionMember {
   readonly score: number;
   /** Admission number (0 for the first member ever admitted); the smallest is the oldest. */
   readonly born: number;
+  /** The trial's metrics named by the objectives and constraints (multi-objective searches only). */
+  readonly metrics?: Readonly<Record<string, number>>;
 }
 
 /** The state of an {@link EvolutionStrategy}: plain JSON. */
@@ -104,6 +122,14 @@ const positiveInt = (v: number | undefined, name: string, min = 1): void => {
  * same store) join the population too. Several children are in flight when the engine runs
  * several trials at once. Its whole state is JSON, so a search resumes exactly where it stopped.
  *
+ * With two or more objectives (its `objectives` option, else the engine's `objectives`) it is
+ * NSGA-II style: members compare by non-dominated rank, then by crowding distance (larger wins),
+ * both computed over the current population under constraint-domination (feasible beats
+ * infeasible, smaller violation beats larger). The tournament winner is the best member of the
+ * sample by that order, and a full population drops its worst member by that order, the oldest
+ * among equals, instead of simply its oldest member: ageing then only breaks ties, so the
+ * population keeps a spread-out front.
+ *
  * @example
  * ```ts
  * import { EvolutionStrategy } from '@autonas/strategy-evolution';
@@ -125,6 +151,8 @@ export class EvolutionStrategy extends AskTellStrategy {
   private queued = 0;
   private admitted = 0;
   private proposed = 0;
+  private objectives: readonly MetricObjective[];
+  private constraints: readonly MetricConstraint[];
 
   /** @param options - see {@link EvolutionStrategyOptions}; invalid values throw a `ConfigurationError` */
   constructor(private readonly options: EvolutionStrategyOptions = {}) {
@@ -146,6 +174,32 @@ export class EvolutionStrategy extends AskTellStrategy {
     this.maxMutationAttempts = options.maxMutationAttempts ?? 20;
     this.maxAttempts = options.maxAttempts ?? 2000;
     this.rng = new Random(options.seed ?? 0);
+    this.objectives = options.objectives ?? [];
+    this.constraints = options.constraints ?? [];
+    if (options.objectives || options.constraints) checkParetoOptions(this.objectives.length ? this.objectives : [{ metric: 'score', direction: 'maximize' }], this.constraints);
+  }
+
+  /** Takes the engine's objectives and constraints (unless given as options), then searches. */
+  override run(engine: ExecutionEngine, space: SearchSpace): Promise<void> {
+    if (!this.options.objectives && engine.objectives) this.objectives = engine.objectives;
+    if (!this.options.constraints && engine.constraints) this.constraints = engine.constraints;
+    if (this.multiObjective && this.population.some((m) => !m.metrics)) {
+      // Members told before the objectives were known (trials rerun on resume) get their metrics from the history.
+      const byHash = new Map(engine.history().map((t) => [t.hash, t]));
+      this.population = this.population.map((m) => (m.metrics ? m : deepFreeze({ ...m, metrics: this.objectiveMetrics(byHash.get(m.hash)) })));
+    }
+    return super.run(engine, space);
+  }
+
+  /** The metrics of a trial that the objectives and constraints name. */
+  private objectiveMetrics(trial: TrialRecord | undefined): Record<string, number> {
+    const keys = new Set([...this.objectives, ...this.constraints].map((o) => o.metric));
+    return Object.fromEntries(Object.entries(trial?.metrics ?? {}).filter(([k, v]) => keys.has(k) && Number.isFinite(v)));
+  }
+
+  /** True when it selects by Pareto rank and crowding (two or more objectives). */
+  get multiObjective(): boolean {
+    return this.objectives.length > 1;
   }
 
   ask(space: SearchSpace, history: readonly TrialRecord[]): Architecture | undefined {
@@ -231,6 +285,7 @@ export class EvolutionStrategy extends AskTellStrategy {
         bad(`population[${i}] must have a hash, a finite score and a born number below admitted`);
       }
       if (!e!.architecture || !Array.isArray(e!.architecture.nodes)) bad(`population[${i}] has no architecture`);
+      if (e!.metrics !== undefined && (typeof e!.metrics !== 'object' || e!.metrics === null || !Object.values(e!.metrics).every((v) => typeof v === 'number'))) bad(`population[${i}] has metrics that are not numbers`);
       if (!seenSet.has(e!.hash!)) bad(`population[${i}] is not among the seen hashes`);
       if (i > 0 && e!.born! <= (s.population as EvolutionMember[])[i - 1]!.born) bad('population must be ordered oldest first');
       return deepFreeze(structuredClone(e as EvolutionMember));
@@ -259,23 +314,45 @@ export class EvolutionStrategy extends AskTellStrategy {
   /** Adds a finished trial with a finite score, removing the oldest member beyond the population size. */
   private admit(trial: TrialRecord): void {
     if (typeof trial.score !== 'number' || !Number.isFinite(trial.score)) return;
-    this.population.push(deepFreeze({ hash: trial.hash, architecture: structuredClone(trial.architecture), score: trial.score, born: this.admitted++ }));
-    while (this.population.length > this.populationSize) this.population.shift();
+    const member: EvolutionMember = { hash: trial.hash, architecture: structuredClone(trial.architecture), score: trial.score, born: this.admitted++ };
+    if (!this.multiObjective) {
+      this.population.push(deepFreeze(member));
+      while (this.population.length > this.populationSize) this.population.shift();
+      return;
+    }
+    this.population.push(deepFreeze({ ...member, metrics: this.objectiveMetrics(trial) }));
+    while (this.population.length > this.populationSize) {
+      // NSGA-II survival: drop the worst by rank then crowding; the oldest among equals.
+      const ranks = this.ranks();
+      let worst = 0;
+      for (let i = 1; i < ranks.length; i++) if (crowdedCompare(ranks[i]!, ranks[worst]!) > 0) worst = i;
+      this.population.splice(worst, 1);
+    }
   }
 
-  /** Tournament selection without replacement: the best of `sampleSize` random members (the first drawn wins ties). */
+  /** Rank and crowding distance of each member, in population order. */
+  private ranks(): ParetoRank[] {
+    return paretoRanks(this.population.map((m) => paretoPoint({ metrics: m.metrics ?? {} }, this.objectives, this.constraints)));
+  }
+
+  /**
+   * Tournament selection without replacement: the best of `sampleSize` random members (the first
+   * drawn wins ties), by score, or by rank then crowding with several objectives.
+   */
   private tournament(): EvolutionMember {
     const n = this.population.length;
     const k = Math.min(this.sampleSize, n);
     const idx = Array.from({ length: n }, (_, i) => i);
-    let best: EvolutionMember | undefined;
+    const ranks = this.multiObjective ? this.ranks() : undefined;
+    let best: number | undefined;
     for (let i = 0; i < k; i++) {
       const j = this.rng.int(i, n);
       [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-      const m = this.population[idx[i]!]!;
-      if (!best || m.score > best.score) best = m;
+      const m = idx[i]!;
+      if (best === undefined) best = m;
+      else if (ranks ? crowdedCompare(ranks[m]!, ranks[best]!) < 0 : this.population[m]!.score > this.population[best]!.score) best = m;
     }
-    return best!;
+    return this.population[best!]!;
   }
 
   /** A new child of the population, or undefined when mutation finds nothing unseen. */

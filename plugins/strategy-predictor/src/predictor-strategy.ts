@@ -6,8 +6,13 @@ import {
   SearchStrategy,
   StateError,
   architectureHash,
+  checkParetoOptions,
+  constraintViolation,
   isUsableScore,
   type Architecture,
+  type ExecutionEngine,
+  type MetricConstraint,
+  type MetricObjective,
   type Decision,
   type DecisionValue,
   type SearchSpace,
@@ -89,6 +94,14 @@ export interface PredictorStrategyOptions {
   readonly initial?: readonly Architecture[];
   /** Random samples drawn, when no candidate is new, before concluding the space is exhausted. Default 2000. */
   readonly maxAttempts?: number;
+  /**
+   * Objectives of a multi-objective search. Default: those of the engine it runs on
+   * (`engine.objectives`). With two or more, the predictor learns a random scalarisation of them
+   * (see {@link PredictorStrategy}).
+   */
+  readonly objectives?: readonly MetricObjective[];
+  /** Constraints, applied by constraint-domination in the scalarisation. Default: the engine's `constraints`. */
+  readonly constraints?: readonly MetricConstraint[];
 }
 
 /** One finished trial, as the predictor learns from it. */
@@ -98,6 +111,8 @@ export interface PredictorTrial {
   readonly decisions: Readonly<Record<string, DecisionValue>> | null;
   /** Its score; null when it had no finite score (failed). */
   readonly score: number | null;
+  /** The trial's metrics named by the objectives and constraints (multi-objective searches only). */
+  readonly metrics?: Readonly<Record<string, number>>;
 }
 
 /** The state of a {@link PredictorStrategy}: plain JSON. */
@@ -224,6 +239,16 @@ function normalise(scores: readonly number[], how: 'standard' | 'rank'): number[
  * decisions and scores, the seen hashes and the generator: retraining is a pure function of them,
  * so a restored strategy proposes exactly what the uninterrupted one would have.
  *
+ * With two or more objectives (its `objectives` option, else the engine's `objectives`) it selects
+ * by scalarisation with random weights, as ParEGO does (Knowles 2006): each time the ensemble is
+ * retrained (a batch of proposals, see `retrainGrowth`) it draws weights uniformly on the simplex
+ * (from its training seed and the data size, so a restored strategy draws the same ones), and the
+ * networks learn, and the parents are the best by, the augmented Chebyshev scalarisation
+ * `-(max_i w_i d_i + 0.05 Σ_i w_i d_i)` of each trial's distances `d_i` to the best value seen of
+ * each objective, min-max normalised. Constraints enter by constraint-domination: every feasible
+ * trial scores above every infeasible one, and infeasible ones are ordered by their violation.
+ * It does not compute a predicted front; different weights per batch spread its proposals along the front.
+ *
  * @example
  * ```ts
  * import { PredictorStrategy } from '@autonas/strategy-predictor';
@@ -251,6 +276,8 @@ export class PredictorStrategy extends AskTellStrategy {
   private parentCache = new Map<string, Architecture>();
   /** Hashes by space and decision values (an architecture that carries its decisions is what `build` makes of them). */
   private hashes = new Map<string, string>();
+  private objectives: readonly MetricObjective[];
+  private constraints: readonly MetricConstraint[];
 
   /** @param options - see {@link PredictorStrategyOptions}; invalid values throw a `ConfigurationError` */
   constructor(private readonly options: PredictorStrategyOptions = {}) {
@@ -285,6 +312,83 @@ export class PredictorStrategy extends AskTellStrategy {
     this.maxAttempts = options.maxAttempts ?? 2000;
     this.rng = new Random(options.seed ?? 0);
     this.trainSeed = new Random(`predictor-train/${options.seed ?? 0}`).uint32();
+    this.objectives = options.objectives ?? [];
+    this.constraints = options.constraints ?? [];
+    if (options.objectives || options.constraints) checkParetoOptions(this.objectives.length ? this.objectives : [{ metric: 'score', direction: 'maximize' }], this.constraints);
+  }
+
+  /** Takes the engine's objectives and constraints (unless given as options), then searches. */
+  override run(engine: ExecutionEngine, space: SearchSpace): Promise<void> {
+    if (!this.options.objectives && engine.objectives) this.objectives = engine.objectives;
+    if (!this.options.constraints && engine.constraints) this.constraints = engine.constraints;
+    if (this.multiObjective && this.trials.some((t) => !t.metrics)) {
+      // Trials told before the objectives were known (rerun on resume) get their metrics from the history.
+      const byHash = new Map(engine.history().map((t) => [t.hash, t]));
+      this.trials = this.trials.map((t) => (t.metrics ? t : { ...t, metrics: this.objectiveMetrics(byHash.get(t.hash)) }));
+      this.model = undefined;
+    }
+    return super.run(engine, space);
+  }
+
+  /** The metrics of a trial that the objectives and constraints name. */
+  private objectiveMetrics(trial: TrialRecord | undefined): Record<string, number> {
+    const keys = new Set([...this.objectives, ...this.constraints].map((o) => o.metric));
+    return Object.fromEntries(Object.entries(trial?.metrics ?? {}).filter(([k, v]) => keys.has(k) && Number.isFinite(v)));
+  }
+
+  /** True when it learns a random scalarisation of several objectives. */
+  get multiObjective(): boolean {
+    return this.objectives.length > 1;
+  }
+
+  /** The weights of the scalarisation for the ensemble trained on `size` trials: uniform on the simplex, derived from the training seed. */
+  scalarisationWeights(size: number): number[] {
+    const rng = new Random((this.trainSeed ^ Math.imul(size + 7, 0x85ebca6b)) >>> 0);
+    const e = this.objectives.map(() => -Math.log(1 - rng.next()));
+    const sum = e.reduce((a, b) => a + b, 0);
+    return e.map((v) => v / sum);
+  }
+
+  /**
+   * What the predictor learns of each trial: its score, or with several objectives the augmented
+   * Chebyshev scalarisation under the weights of `size` (null for a failed trial, or one missing an
+   * objective's metric).
+   */
+  private targetsOf(trials: readonly PredictorTrial[], size: number): (number | null)[] {
+    if (!this.multiObjective) return trials.map((t) => t.score);
+    const values = trials.map((t) => {
+      if (t.score === null || !t.metrics) return null;
+      const v = this.objectives.map((o) => {
+        const x = t.metrics![o.metric];
+        return typeof x === 'number' && Number.isFinite(x) ? (o.direction === 'maximize' ? x : -x) : NaN;
+      });
+      const violation = constraintViolation(t.metrics, this.constraints);
+      return v.some(Number.isNaN) || !Number.isFinite(violation) ? null : { v, violation };
+    });
+    const feasible = values.filter((x): x is { v: number[]; violation: number } => x !== null && x.violation === 0);
+    const ref = feasible.length > 0 ? feasible : values.filter((x): x is { v: number[]; violation: number } => x !== null);
+    const w = this.scalarisationWeights(size);
+    const hi = this.objectives.map((_, i) => Math.max(...ref.map((x) => x.v[i]!)));
+    const lo = this.objectives.map((_, i) => Math.min(...ref.map((x) => x.v[i]!)));
+    const chebyshev = (v: readonly number[]) => {
+      let max = 0;
+      let sum = 0;
+      v.forEach((x, i) => {
+        const span = hi[i]! - lo[i]!;
+        const d = w[i]! * (span > 0 ? Math.max(0, hi[i]! - x) / span : 0);
+        max = Math.max(max, d);
+        sum += d;
+      });
+      return -(max + 0.05 * sum);
+    };
+    const worstFeasible = feasible.length > 0 ? Math.min(...feasible.map((x) => chebyshev(x.v))) : 0;
+    const maxViolation = Math.max(0, ...values.map((x) => (x ? x.violation : 0)));
+    return values.map((x) => {
+      if (x === null) return null;
+      if (x.violation === 0) return chebyshev(x.v);
+      // Constraint-domination: below every feasible trial, ordered by violation.
+      return worstFeasible - 1 - x.violation / maxViolation;
+    });
   }
 
   ask(space: SearchSpace, history: readonly TrialRecord[]): Architecture | undefined {
@@ -380,6 +484,7 @@ export class PredictorStrategy extends AskTellStrategy {
       if (!(d === null || (typeof d === 'object' && !Array.isArray(d) && Object.values(d!).every((v) => ['number', 'string', 'boolean'].includes(typeof v))))) {
         bad(`trials[${i}].decisions must be null or a record of decision values`);
       }
+      if (e!.metrics !== undefined && (typeof e!.metrics !== 'object' || e!.metrics === null || !Object.values(e!.metrics).every((v) => typeof v === 'number'))) bad(`trials[${i}].metrics must be a record of numbers`);
       return structuredClone(e as PredictorTrial);
     });
     this.rng = Random.fromState(s.rng as number[]);
@@ -416,7 +521,12 @@ export class PredictorStrategy extends AskTellStrategy {
 
   private learn(trial: TrialRecord): void {
     const score = isUsableScore(trial.score) && trial.status !== 'failed' ? trial.score : null;
-    this.trials.push({ hash: trial.hash, decisions: trial.architecture.decisions ? { ...trial.architecture.decisions } : null, score });
+    const decisions = trial.architecture.decisions ? { ...trial.architecture.decisions } : null;
+    if (!this.multiObjective) {
+      this.trials.push({ hash: trial.hash, decisions, score });
+      return;
+    }
+    this.trials.push({ hash: trial.hash, decisions, score, metrics: this.objectiveMetrics(trial) });
   }
 
   /** How many of the finished trials the ensemble is trained on: all, or the last retraining point (see `retrainGrowth`). */
@@ -433,7 +543,9 @@ export class PredictorStrategy extends AskTellStrategy {
   private ensemble(space: SearchSpace): MlpEnsemble | undefined {
     const size = this.trainingSize();
     if (this.model && this.model.trainedOn === size && this.model.space === space) return this.model.ensemble;
-    const data = this.trials.slice(0, size).filter((t) => t.decisions !== null);
+    const slice = this.trials.slice(0, size);
+    const learnt = this.targetsOf(slice, size);
+    const data = slice.map((t, i) => ({ decisions: t.decisions, score: learnt[i]! })).filter((t) => t.decisions !== null);
     const usable = data.filter((t) => t.score !== null).map((t) => t.score!);
     if (usable.length < 2) return undefined;
     const worst = Math.min(...usable);
@@ -480,10 +592,11 @@ export class PredictorStrategy extends AskTellStrategy {
   private predicted(space: SearchSpace): Architecture | undefined {
     const model = this.ensemble(space);
     if (!model) return undefined;
+    const scores = this.targetsOf(this.trials, this.trainingSize());
     const ranked = this.trials
-      .map((t, i) => ({ t, i }))
-      .filter(({ t }) => t.score !== null && t.decisions !== null)
-      .sort((a, b) => b.t.score! - a.t.score! || a.i - b.i);
+      .map((t, i) => ({ t, i, score: scores[i]! }))
+      .filter(({ t, score }) => score !== null && t.decisions !== null)
+      .sort((a, b) => b.score! - a.score! || a.i - b.i);
     const parents: Architecture[] = [];
     for (const { t } of ranked) {
       if (parents.length >= this.parents) break;
