@@ -8,6 +8,7 @@ import { ESTIMATION_USAGE, hyperbandCommand, oneShotCommand } from './estimation
 import { throughputCommand, THROUGHPUT_USAGE } from './throughput-cli.js';
 import { MEASURE_USAGE, fidelityCommand, kernelsCommand, oneShotTinyCommand } from './measure-cli.js';
 import { e2eCommand, E2E_USAGE } from './e2e-cli.js';
+import { zeroCostCommand, ZEROCOST_USAGE } from './zerocost-bench.js';
 import { MNIST_BENCH_STRATEGIES, formatMnistBench, mnistBenchStrategies, runMnistBench } from './mnist-bench.js';
 
 const USAGE = `usage: npm run bench -- <benchmark> [options]
@@ -37,7 +38,7 @@ ${ESTIMATION_USAGE}  mnist        strategies through ImageClassifier on real MNI
     --test-size N    MNIST test images for the best model (default 2000)
     --epochs N       epochs per trial (default 1)
     --out FILE       JSON result (default out/bench/mnist.json)
-${THROUGHPUT_USAGE}${MEASURE_USAGE}${E2E_USAGE}`;
+${THROUGHPUT_USAGE}${MEASURE_USAGE}${E2E_USAGE}${ZEROCOST_USAGE}`;
 
 /** Runs a benchmark by name; returns the exit code. */
 export async function runBench(argv: readonly string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
@@ -52,6 +53,7 @@ export async function runBench(argv: readonly string[], io: Io = { out: (s) => c
   if (command === 'oneshot-tiny') return oneShotTinyCommand(rest, io);
   if (command === 'kernels') return kernelsCommand(rest, io);
   if (command === 'e2e') return e2eCommand(rest, io);
+  if (command === 'zerocost') return zeroCostCommand(rest, io);
   if (command !== 'strategies') {
     io.err(command ? `unknown benchmark "${command}"\n${USAGE}` : USAGE);
     return 2;

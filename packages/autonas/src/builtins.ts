@@ -12,6 +12,7 @@ import {
 import type { SearchData } from '@autonas/data';
 import { LowFidelityEstimator, lowFidelitySubsets, type LowFidelityOptions } from '@autonas/estimator-lowfi';
 import { OneShotEstimator, type OneShotOptions } from '@autonas/estimator-oneshot';
+import { ZeroCostEstimator, type ZeroCostOptions } from '@autonas/estimator-zerocost';
 import { WorkerPoolEstimator } from '@autonas/runner-workers';
 import { DartsCellSpace, type DartsCellSpaceOptions } from '@autonas/space-cell';
 import { ChainSpace, type ChainSpaceOptions } from '@autonas/space-chain';
@@ -169,7 +170,7 @@ const workerModule = path.join(path.dirname(here), here.endsWith('.ts') ? 'worke
 
 /**
  * The built-in plugins, found by name: spaces `chain`, `dense` and `cell`; strategies `random`,
- * `evolution`, `rl`, `morphism-bo`, `darts`; estimators `lowfi` and `oneshot`; runners `workers`
+ * `evolution`, `rl`, `morphism-bo`, `darts`; estimators `lowfi`, `oneshot` and `zerocost`; runners `workers`
  * and `bullmq`.
  * Copy it with `clone()` to add plugins of your own.
  *
@@ -300,6 +301,19 @@ export function builtinPlugins(): PluginRegistry {
     },
   };
   r.register(oneShot);
+  const zeroCost: EstimatorPlugin = {
+    kind: 'estimator', name: 'zerocost', description: 'scores candidates untrained by a zero-cost proxy (naswot, synflow, gradNorm, params) on one minibatch',
+    capabilities: {
+      proxyScores: true,
+      reasons: { workers: 'a proxy takes well under a second in this process', folds: 'one minibatch, no training', keepsModel: 'nothing is trained', parentWeights: 'candidates are scored at initialisation' },
+    },
+    create: ({ data, options }) => {
+      const o = (options ?? {}) as ZeroCostOptions;
+      const estimator = new ZeroCostEstimator(data, o);
+      return { estimator, trialSamples: { train: 0, validation: Math.min(estimator.batchSize, data.train.size) }, epochs: 0 };
+    },
+  };
+  r.register(zeroCost);
   const workers: RunnerPlugin = {
     kind: 'runner', name: 'workers', description: 'trials at once in worker processes, one backend each',
     create: ({ workers: n, spec }) => new WorkerPoolEstimator({ workers: n, estimator: { module: spec.module, export: spec.export, options: spec.options } }),

@@ -1,0 +1,2 @@
+export * from './proxies.js';
+export * from './zero-cost-estimator.js';
