@@ -39,7 +39,8 @@ describe('zero-cost proxies', () => {
     const a = run();
     const b = run();
     for (const p of ZERO_COST_PROXIES) expect(Number.isFinite(a[p]), `${p} = ${a[p]}`).toBe(true);
-    expect(a).toEqual(b);
+    // Same seed, same batch: the same scores up to float32 rounding (wasm's threaded sums may add in another order).
+    for (const p of ZERO_COST_PROXIES) expect(Math.abs(a[p] - b[p]), `${p}: ${a[p]} against ${b[p]}`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(a[p])));
     expect(a.params).toBe(4 * 9 + 4 + 14 * 14 * 4 * 16 + 16 + 16 * 10 + 10);
     expect(a.gradNorm).toBeGreaterThan(0);
   });
