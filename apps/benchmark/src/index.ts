@@ -1,2 +1,3 @@
 export * from './strategies.js';
+export { STRATEGIES } from './registry.js';
 export { runBench } from './cli.js';

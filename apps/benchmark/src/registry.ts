@@ -5,7 +5,16 @@ import { RandomStrategy } from '@autonas/strategy-random';
 import { RlStrategy } from '@autonas/strategy-rl';
 import type { BenchStrategy } from './strategies.js';
 
-/** Every strategy the benchmark compares, with the settings named in the row. */
+/**
+ * Every strategy the benchmark compares, with the settings named in the row.
+ *
+ * @example
+ * ```ts
+ * import { STRATEGIES, runStrategyBenchmark } from '@autonas/benchmark';
+ * const result = await runStrategyBenchmark({ strategies: STRATEGIES.filter((s) => s.name === 'predictor'), seeds: 2, queries: 25, optuna: false });
+ * console.log(result.strategies[0]!.at[25]!.regret);
+ * ```
+ */
 export const STRATEGIES: readonly BenchStrategy[] = [
   { name: 'random', create: (seed) => new RandomStrategy({ seed }) },
   { name: 'evolution', create: (seed) => new EvolutionStrategy({ seed }) },

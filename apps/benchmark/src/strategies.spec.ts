@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { TabularBenchmark } from '@autonas/benchmark-tabular';
 import { RandomStrategy } from '@autonas/strategy-random';
+import { GridSpace } from '@autonas/testing';
 import { runBench } from './cli.js';
 import { findOptunaPython, formatStrategyTable, runStrategyBenchmark } from './strategies.js';
 
@@ -30,6 +32,27 @@ describe('strategy benchmark', () => {
     expect(table).toMatch(/best@25/);
     expect(table).toMatch(/^random\s+\d+\.\d\d ± \d\.\d\d/m);
   }, 60_000);
+
+  it('runs on a space and a table of the user\'s own, and skips Optuna there with the reason', async () => {
+    const space = new GridSpace({ a: [1, 2, 3, 4], b: [1, 2, 3, 4] });
+    const benchmark: TabularBenchmark = {
+      name: 'grid-sum', size: 16, optimum: { key: 'a=4,b=4', score: 8 },
+      lookup: (arch) => {
+        const d = arch.decisions as Record<string, number>;
+        return { score: d['grid/a']! + d['grid/b']!, metrics: { params: 1 } };
+      },
+    };
+    const result = await runStrategyBenchmark({ strategies: [{ name: 'random', create: (seed) => new RandomStrategy({ seed }) }], table: { space, benchmark }, seeds: 2, queries: 16, checkpoints: [4, 16] });
+    expect(result.benchmark).toBe('grid-sum, 16 rows, optimum 8.0000');
+    expect(result.optimum).toBe(8);
+    expect(result.skipped).toEqual(['Optuna: its script reads NAS-Bench-Macro\'s file only; skipped on grid-sum']);
+    const [s] = result.strategies;
+    // 16 distinct queries of a 16-architecture space: every seed has seen the optimum.
+    for (const r of s!.runs) expect(r.curve).toHaveLength(16);
+    expect(s!.at[16]).toMatchObject({ mean: 8, regret: 0 });
+    expect(s!.toWithin.reached).toBe(2);
+    await expect(runStrategyBenchmark({ strategies: [], table: { space, benchmark }, optuna: true })).rejects.toThrow(/skipped on grid-sum/);
+  });
 
   it.skipIf(!findOptunaPython())('runs Optuna\'s samplers on the same data in the same run', async () => {
     const result = await runStrategyBenchmark({ strategies: [], seeds: 2, queries: 25, optuna: true });

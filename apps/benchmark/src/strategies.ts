@@ -5,9 +5,10 @@ import {
   InMemoryTrialStore,
   LocalExecutionEngine,
   deduplicate,
+  type SearchSpace,
   type SearchStrategy,
 } from '@autonas/core';
-import { NAS_BENCH_MACRO_FILE, NasBenchMacroSpace, TabularEstimator, loadNasBenchMacro } from '@autonas/benchmark-tabular';
+import { NAS_BENCH_MACRO_FILE, NasBenchMacroSpace, TabularEstimator, loadNasBenchMacro, type TabularBenchmark, type TabularEstimatorOptions } from '@autonas/benchmark-tabular';
 
 /** A strategy to benchmark: a factory by seed. */
 export interface BenchStrategy {
@@ -53,9 +54,48 @@ export interface StrategyBenchmarkResult {
   readonly machine: { readonly node: string; readonly cpus: number; readonly date: string };
 }
 
+/**
+ * What a strategy benchmark runs on: a search space and a tabular benchmark holding a score for
+ * its architectures (looked up by {@link TabularEstimator}, never trained). `optunaFile` names the
+ * NAS-Bench-Macro JSON for the Optuna peer, which reads that format only.
+ *
+ * @example
+ * ```ts
+ * import { GridSpace } from '@autonas/testing';
+ * import type { StrategyBenchmarkTable } from '@autonas/benchmark';
+ * const space = new GridSpace({ a: [1, 2, 3], b: [1, 2, 3] });
+ * // A table of your own: 9 architectures, the score a function of the decisions.
+ * const table: StrategyBenchmarkTable = {
+ *   space,
+ *   benchmark: {
+ *     name: 'my-grid', size: 9, optimum: { key: 'a=3,b=3', score: 6 },
+ *     lookup: (arch) => {
+ *       const d = arch.decisions as Record<string, number>;
+ *       return { score: d['grid/a']! + d['grid/b']!, metrics: { params: 1 } };
+ *     },
+ *   },
+ * };
+ * ```
+ */
+export interface StrategyBenchmarkTable {
+  readonly space: SearchSpace;
+  readonly benchmark: TabularBenchmark;
+  /** Options of the lookup estimator (the simulated cost). Default its defaults. */
+  readonly estimator?: TabularEstimatorOptions;
+  /** The NAS-Bench-Macro JSON file, for the Optuna peer (skipped on any other table). */
+  readonly optunaFile?: string;
+}
+
+/** NAS-Bench-Macro as a {@link StrategyBenchmarkTable}: its space, its table, and the file Optuna reads. */
+export function nasBenchMacroTable(): StrategyBenchmarkTable {
+  return { space: new NasBenchMacroSpace(), benchmark: loadNasBenchMacro(), optunaFile: NAS_BENCH_MACRO_FILE };
+}
+
 /** Options of {@link runStrategyBenchmark}. */
 export interface StrategyBenchmarkOptions {
   readonly strategies: readonly BenchStrategy[];
+  /** The space and table to run on. Default {@link nasBenchMacroTable}. */
+  readonly table?: StrategyBenchmarkTable;
   /** Seeds 1..n (default 20). */
   readonly seeds?: number;
   /** Largest number of queries (default 200). */
@@ -88,12 +128,16 @@ const std = (xs: readonly number[]) => {
 
 /** Runs one strategy with one seed on NAS-Bench-Macro for `queries` distinct networks. */
 export async function runOnMacro(strategy: SearchStrategy, seed: number, queries: number): Promise<StrategyRunResult> {
-  const bench = loadNasBenchMacro();
-  const space = new NasBenchMacroSpace();
+  return runOnTable(strategy, seed, queries, nasBenchMacroTable());
+}
+
+/** Runs one strategy with one seed on a table's space for `queries` distinct networks, scored by lookup. */
+export async function runOnTable(strategy: SearchStrategy, seed: number, queries: number, table: StrategyBenchmarkTable): Promise<StrategyRunResult> {
+  const { space } = table;
   const store = new InMemoryTrialStore();
   const engine = new LocalExecutionEngine({
     space,
-    estimator: new TabularEstimator(bench),
+    estimator: new TabularEstimator(table.benchmark, table.estimator),
     store,
     events: new EventBus(),
     maxTrials: queries,
@@ -133,7 +177,8 @@ function summarize(name: string, runs: StrategyRunResult[], optimum: number, che
  * the optimum after 25/50/100/200 queries, and the queries needed to come within 0.1 of it.
  */
 export async function runStrategyBenchmark(options: StrategyBenchmarkOptions): Promise<StrategyBenchmarkResult> {
-  const bench = loadNasBenchMacro();
+  const table = options.table ?? nasBenchMacroTable();
+  const bench = table.benchmark;
   const optimum = bench.optimum.score;
   const queries = options.queries ?? 200;
   const seeds = Array.from({ length: options.seeds ?? 20 }, (_, i) => i + 1);
@@ -147,7 +192,7 @@ export async function runStrategyBenchmark(options: StrategyBenchmarkOptions): P
     for (const seed of seeds) {
       const strategy = s.create(seed);
       try {
-        runs.push(await runOnMacro(strategy, seed, queries));
+        runs.push(await runOnTable(strategy, seed, queries, table));
       } finally {
         s.dispose?.(strategy);
       }
@@ -156,7 +201,12 @@ export async function runStrategyBenchmark(options: StrategyBenchmarkOptions): P
     summaries.push(summary);
     log(`${s.name}: ${seeds.length} searches, ${summary.seconds.toFixed(2)} s each`);
   }
-  if (options.optuna !== false) {
+  if (options.optuna !== false && table.optunaFile === undefined) {
+    const why = `Optuna: its script reads NAS-Bench-Macro's file only; skipped on ${bench.name}`;
+    if (options.optuna === true) throw new Error(why);
+    skipped.push(why);
+    log(why);
+  } else if (options.optuna !== false) {
     const py = findOptunaPython();
     if (!py) {
       const why = 'Optuna: no python3 with optuna (install Debian\'s python3-optuna to compare with TPE)';
@@ -167,7 +217,7 @@ export async function runStrategyBenchmark(options: StrategyBenchmarkOptions): P
       const script = fileURLToPath(new URL('../python/optuna_macro.py', import.meta.url));
       // TPE converges and then keeps proposing networks it has seen (answered from a cache, not
       // counted as queries): a search stops after 5 × queries trials even if it has fewer queries.
-      const request = { file: NAS_BENCH_MACRO_FILE, samplers: ['tpe', 'random'], seeds, queries, max_trials: 5 * queries };
+      const request = { file: table.optunaFile, samplers: ['tpe', 'random'], seeds, queries, max_trials: 5 * queries };
       const r = spawnSync(py, [script], { input: JSON.stringify(request), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
       if (r.status !== 0) throw new Error(`Optuna script failed (${r.status}): ${r.stderr.slice(-2000)}`);
       const out = JSON.parse(r.stdout) as { optuna: string; runs: Record<string, StrategyRunResult[]> };
@@ -179,7 +229,7 @@ export async function runStrategyBenchmark(options: StrategyBenchmarkOptions): P
     }
   }
   return {
-    benchmark: `NAS-Bench-Macro (CIFAR-10), ${bench.size} encodings, optimum ${optimum.toFixed(4)}`,
+    benchmark: table.optunaFile === NAS_BENCH_MACRO_FILE ? `NAS-Bench-Macro (CIFAR-10), ${bench.size} encodings, optimum ${optimum.toFixed(4)}` : `${bench.name}, ${bench.size} rows, optimum ${optimum.toFixed(4)}`,
     optimum,
     queries,
     checkpoints,
