@@ -16,9 +16,10 @@ describe('a budget that always returns the best it has', () => {
 
   it('a time limit falling mid-trial scores the trial from its partial epoch, and the model is built from it', async () => {
     const before = tf.memory().numTensors;
-    // Each trial's one epoch over 2,400 images takes far longer than the 1 s limit.
-    const clf = new ImageClassifier({ maxTrials: 3, timeLimit: 1, seed: 1, space: { fixed: { 'chain/blocks': 2, 'chain/block_1/filters': 64, 'chain/block_2/filters': 64, 'chain/block_1/convs': 2 } } });
-    const r = await clf.fit(train.x, train.y, { sampleShape: shape, epochs: 1, baseline: false, retrainEpochs: 1, batchSize: 32 });
+    // Each trial's one epoch over 2,400 images (150 steps of 16) takes longer than the 2 s limit,
+    // which still leaves the partial epoch enough steps to learn (1 s left too few on an idle machine).
+    const clf = new ImageClassifier({ maxTrials: 3, timeLimit: 2, seed: 1, space: { fixed: { 'chain/blocks': 2, 'chain/block_1/filters': 64, 'chain/block_2/filters': 64, 'chain/block_1/convs': 2 } } });
+    const r = await clf.fit(train.x, train.y, { sampleShape: shape, epochs: 1, baseline: false, retrainEpochs: 1, batchSize: 16 });
     expect(r.stoppedBy).toBe('timeLimit');
     expect(r.winner).toBe('search');
     expect(r.best.status).toBe('stopped');
