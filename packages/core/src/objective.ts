@@ -1,6 +1,7 @@
 import { ConfigurationError } from './errors.js';
 import type { Architecture, ArchNode } from './architecture.js';
-import type { Estimate, EstimateContext, PerformanceEstimator } from './performance-estimator.js';
+import { mapEstimates } from './estimator-wrap.js';
+import type { PerformanceEstimator } from './performance-estimator.js';
 
 /** Whether a larger or a smaller value of a metric is better. */
 export type Direction = 'maximize' | 'minimize';
@@ -104,21 +105,14 @@ export function objectiveValue(score: number, objective: ResolvedObjective): num
  */
 export function objectiveEstimator(inner: PerformanceEstimator, objective: Objective): PerformanceEstimator {
   const o = resolveObjective(objective);
-  return {
-    name: inner.name,
-    ...(inner.concurrency === undefined ? {} : { concurrency: inner.concurrency }),
-    ...(inner.start ? { start: () => inner.start!() } : {}),
-    ...(inner.dispose ? { dispose: () => inner.dispose!() } : {}),
-    async estimate(arch: Architecture, ctx: EstimateContext): Promise<Estimate> {
-      const e = await inner.estimate(arch, ctx);
-      const v = e.metrics[o.metric];
-      if (typeof v !== 'number') {
-        e.artifact?.dispose();
-        throw new ConfigurationError('MISSING_METRIC', `the objective ${o.label} needs the metric "${o.metric}", but estimator '${inner.name}' reported only: ${Object.keys(e.metrics).join(', ') || 'none'}`);
-      }
-      return { ...e, score: objectiveScore(v, o) };
-    },
-  };
+  return mapEstimates(inner, (e) => {
+    const v = e.metrics[o.metric];
+    if (typeof v !== 'number') {
+      e.artifact?.dispose();
+      throw new ConfigurationError('MISSING_METRIC', `the objective ${o.label} needs the metric "${o.metric}", but estimator '${inner.name}' reported only: ${Object.keys(e.metrics).join(', ') || 'none'}`);
+    }
+    return { ...e, score: objectiveScore(v, o) };
+  });
 }
 
 /**

@@ -2,7 +2,8 @@ import { ConfigurationError } from './errors.js';
 import type { Architecture } from './architecture.js';
 import type { Direction } from './objective.js';
 import { inferShapes } from './ops.js';
-import type { Estimate, EstimateContext, PerformanceEstimator } from './performance-estimator.js';
+import { mapEstimates } from './estimator-wrap.js';
+import type { PerformanceEstimator } from './performance-estimator.js';
 import type { TrialRecord } from './trial.js';
 
 /**
@@ -346,21 +347,14 @@ export const PARAMS_METRIC = 'params';
  * ```
  */
 export function paramCountEstimator(inner: PerformanceEstimator): PerformanceEstimator {
-  return {
-    name: inner.name,
-    ...(inner.concurrency === undefined ? {} : { concurrency: inner.concurrency }),
-    ...(inner.start ? { start: () => inner.start!() } : {}),
-    ...(inner.dispose ? { dispose: () => inner.dispose!() } : {}),
-    async estimate(arch: Architecture, ctx: EstimateContext): Promise<Estimate> {
-      const e = await inner.estimate(arch, ctx);
-      if (typeof e.metrics[PARAMS_METRIC] === 'number') return e;
-      let params: number;
-      try {
-        params = inferShapes(arch).totalParams;
-      } catch {
-        return e;
-      }
-      return { ...e, metrics: { ...e.metrics, [PARAMS_METRIC]: params } };
-    },
-  };
+  return mapEstimates(inner, (e, arch) => {
+    if (typeof e.metrics[PARAMS_METRIC] === 'number') return e;
+    let params: number;
+    try {
+      params = inferShapes(arch).totalParams;
+    } catch {
+      return e;
+    }
+    return { ...e, metrics: { ...e.metrics, [PARAMS_METRIC]: params } };
+  });
 }
