@@ -6,6 +6,7 @@ import {
   type HeadSpec,
   type PerformanceEstimator,
   type PluginEntry,
+  type RunnerEstimator as CoreRunnerEstimator,
   type SearchSpace,
   type SearchStrategy,
 } from '@autonas/core';
@@ -127,11 +128,8 @@ export interface RunnerContext {
   readonly log?: (line: string) => void;
 }
 
-/** An estimator that runs trials elsewhere: its lifecycle hooks are required. */
-export interface RunnerEstimator extends PerformanceEstimator {
-  start(): Promise<void>;
-  dispose(): void | Promise<void>;
-}
+/** An estimator that runs trials elsewhere ({@link CoreRunnerEstimator}, the core's runner contract). */
+export type RunnerEstimator = CoreRunnerEstimator;
 
 /** A runner plugin: trials of a remote-capable estimator placed in other processes. */
 export type RunnerPlugin = PluginEntry<RunnerContext, RunnerEstimator> & { readonly kind: 'runner' };

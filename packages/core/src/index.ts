@@ -8,6 +8,7 @@ export * from './search-space.js';
 export * from './search-strategy.js';
 export * from './performance-estimator.js';
 export * from './estimator-spec.js';
+export * from './runner.js';
 export * from './execution-engine.js';
 export * from './trial.js';
 export * from './objective.js';

@@ -23,6 +23,7 @@ export type { ConformanceCheck } from './conformance-check.js';
 export * from './space-conformance.js';
 export * from './estimator-conformance.js';
 export * from './store-conformance.js';
+export * from './runner-conformance.js';
 
 /** Options of {@link strategyConformance}. */
 export interface StrategyConformanceOptions {

@@ -10,6 +10,7 @@ import {
   type EpochMetrics,
   type Estimate,
   type EstimateContext,
+  type RunnerEstimator,
   type EstimatorSpec,
 } from '@autonas/core';
 import { createHash } from 'node:crypto';
@@ -74,7 +75,7 @@ export interface BullmqEstimatorOptions {
  * // bind it as the PerformanceEstimator of an experiment, then: await estimator.close();
  * ```
  */
-export class BullmqEstimator implements PerformanceEstimator {
+export class BullmqEstimator implements RunnerEstimator {
   readonly name = 'bullmq';
   readonly concurrency: number;
   readonly queueName: string;

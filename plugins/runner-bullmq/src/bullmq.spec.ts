@@ -16,7 +16,8 @@ import { GridSpace, UniqueSampler } from '@autonas/testing';
 import { BullmqEstimator } from './bullmq-estimator.js';
 import { pack, packBinary, unpack, unpackBinary } from './codec.js';
 import { redisMissing, startRedis, type RedisServer } from '@autonas/testing/redis';
-import { startTrialWorker } from './trial-worker.js';
+import { runnerConformance } from '@autonas/testing/conformance';
+import { startTrialWorker, type TrialWorker } from './trial-worker.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const register = path.resolve(here, '../../../tools/run-ts/register.mjs');
@@ -70,6 +71,24 @@ describe.skipIf(redisMissing !== undefined)('BullMQ trials on a local Redis', ()
   });
   afterAll(async () => {
     await redis?.stop();
+  });
+
+  describe('with 2 trial workers on one queue', () => {
+    const queue = 'conformance';
+    const workers: TrialWorker[] = [];
+    let runs = 0;
+    beforeAll(async () => {
+      for (let i = 0; i < 2; i++) workers.push(await startTrialWorker({ redis: redis.url, queue, allowModules: [sleepModule] }));
+    });
+    afterAll(async () => {
+      await Promise.all(workers.map((w) => w.close()));
+    });
+    runnerConformance({
+      name: 'BullMQ, 2 trials in flight',
+      // Each runner names its jobs by an experiment of its own, so no check reads another's results.
+      create: (estimator) => new BullmqEstimator({ redis: redis.url, queue, concurrency: 2, experiment: `conformance-${process.pid}-${runs++}`, estimator }),
+      sleepModule,
+    });
   });
 
   it('finishes the search with every trial recorded once when one of 2 workers is killed mid-trial', async () => {

@@ -10,6 +10,7 @@ import {
   createContainer,
 } from '@autonas/core';
 import { GridSpace, UniqueSampler } from '@autonas/testing';
+import { runnerConformance } from '@autonas/testing/conformance';
 import { WorkerPoolEstimator, workerPoolModule, type WorkerPoolOptions } from './worker-pool-estimator.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -112,4 +113,11 @@ describe('WorkerPoolEstimator', () => {
     expect(result.trials).toHaveLength(2);
     expect(result.trials.every((t) => t.status === 'stopped')).toBe(true);
   });
+});
+
+runnerConformance({
+  name: 'worker pool of 2',
+  create: (estimator) => new WorkerPoolEstimator({ workers: 2, estimator, abortGrace: 2 }),
+  sleepModule,
+  crash: {},
 });

@@ -11,6 +11,7 @@ import {
   type Architecture,
   type Estimate,
   type EstimateContext,
+  type RunnerEstimator,
 } from '@autonas/core';
 import type { EstimatorSpec, FromWorker, PlainEstimate, ToWorker } from './protocol.js';
 
@@ -134,7 +135,7 @@ class Worker {
  * pool.close();
  * ```
  */
-export class WorkerPoolEstimator implements PerformanceEstimator {
+export class WorkerPoolEstimator implements RunnerEstimator {
   readonly name = 'worker-pool';
   /** Trials at once: the number of workers. */
   readonly concurrency: number;
@@ -217,12 +218,12 @@ export class WorkerPoolEstimator implements PerformanceEstimator {
     });
   }
 
-  /** Stops every worker. */
   /** The same as {@link WorkerPoolEstimator.close}. */
   dispose(): void {
     this.close();
   }
 
+  /** Stops every worker. */
   close(): void {
     this.closed = true;
     for (const w of this.workers) w.proc.kill('SIGTERM');
