@@ -159,11 +159,11 @@ async function warmUp(train: Dataset): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
-/** Ancestors of a morphism-bo trial, following `metrics.parentTrial` (0 for a network trained from scratch). */
+/** Ancestors of a morphism-bo trial, following the parent the engine recorded (0 for a network trained from scratch). */
 function ancestors(trial: TrialRecord, trials: readonly TrialRecord[]): number {
   const byId = new Map(trials.map((t) => [t.id, t]));
   let n = 0;
-  for (let t: TrialRecord | undefined = trial; t?.metrics.parentTrial !== undefined && n <= trials.length; t = byId.get(t.metrics.parentTrial)) n++;
+  for (let t: TrialRecord | undefined = trial; t?.parent !== undefined && n <= trials.length; t = byId.get(t.parent)) n++;
   return n;
 }
 
@@ -213,7 +213,7 @@ export async function runMnistBench(options: MnistBenchOptions = {}): Promise<Mn
       try {
         const fit = await clf.fit(train.x, train.y, {
           baseline: o.baseline, retrain: false, sampleShape, epochs: o.epochs, validationSplit: o.validationSplit,
-          onTrialEnd: (t) => log(`  trial ${t.id + 1}: ${t.status}${t.score === undefined ? '' : ` ${(t.score * 100).toFixed(2)}%`} in ${(t.seconds ?? 0).toFixed(1)} s${t.metrics.parentTrial === undefined ? '' : ` (from trial ${t.metrics.parentTrial + 1}, inherited ${((t.metrics.inheritedValAccuracy ?? NaN) * 100).toFixed(2)}%)`}${t.error ? ` (${t.error})` : ''}`),
+          onTrialEnd: (t) => log(`  trial ${t.id + 1}: ${t.status}${t.score === undefined ? '' : ` ${(t.score * 100).toFixed(2)}%`} in ${(t.seconds ?? 0).toFixed(1)} s${t.parent === undefined ? '' : ` (from trial ${t.parent + 1}, inherited ${((t.metrics.inheritedValAccuracy ?? NaN) * 100).toFixed(2)}%)`}${t.error ? ` (${t.error})` : ''}`),
         });
         const te = performance.now();
         const evaluation = await clf.evaluate(test.x, test.y, { sampleShape });

@@ -153,7 +153,7 @@ const pct = (x: number | undefined) => (x === undefined ? '   n/a' : `${(x * 100
 function trialLine(t: TrialRecord): string {
   const params = t.metrics.params === undefined ? '' : `${Math.round(t.metrics.params).toLocaleString('en-US')} params`;
   const status = t.status === 'completed' ? `val acc ${pct(t.score)}${t.metrics.oneShot ? ' (one-shot)' : ''}` : `${t.status}${t.error ? `: ${t.error}` : ''}${t.score !== undefined ? ` (val acc ${pct(t.score)})` : ''}`;
-  const grown = t.metrics.parentTrial === undefined ? '' : ` | grown from trial ${t.metrics.parentTrial + 1}${t.metrics.inheritedValAccuracy === undefined ? '' : ` (${pct(t.metrics.inheritedValAccuracy)} before training)`}`;
+  const grown = t.parent === undefined ? '' : ` | grown from trial ${t.parent + 1}${t.metrics.inheritedValAccuracy === undefined ? '' : ` (${pct(t.metrics.inheritedValAccuracy)} before training)`}`;
   return `trial ${String(t.id + 1).padStart(2)} | ${status} | ${params} | ${(t.seconds ?? 0).toFixed(1)} s${t.cached ? ' (cached)' : ''}${grown}\n         ${summarize(t.architecture)}`;
 }
 

@@ -77,3 +77,56 @@ describe('LocalExecutionEngine per-trial submit options', () => {
     e.close();
   });
 });
+
+describe('LocalExecutionEngine trial parents', () => {
+  /** Records the parent each estimate was given. */
+  class ParentSeer extends CurveEstimator {
+    readonly parents: Array<TrialRecord | undefined> = [];
+    override estimate(arch: Architecture, ctx: EstimateContext): Promise<Estimate> {
+      this.parents.push(ctx.parent);
+      return super.estimate(arch, ctx);
+    }
+  }
+
+  it('records a trial\'s parent and gives the estimator the parent\'s record, through middleware that passes options of its own', async () => {
+    const estimator = new ParentSeer();
+    const store = new InMemoryTrialStore();
+    const seen: Array<[number, EpochMetrics]> = [];
+    const e = new LocalExecutionEngine({ space: new ToySpace(), estimator, store, events: new EventBus(), maxTrials: 10, middleware: [deduplicate(store), stopNarrow(seen)] });
+    const space = new ToySpace();
+    const root = await e.submit(space.build({ 'toy/width': 2, 'toy/depth': 1 }));
+    const child = await e.submit(space.build({ 'toy/width': 3, 'toy/depth': 2 }), { parent: root.id });
+    expect(child.parent).toBe(root.id);
+    expect(root.parent).toBeUndefined();
+    expect(estimator.parents[0]).toBeUndefined();
+    expect(estimator.parents[1]?.id).toBe(root.id);
+    expect(estimator.parents[1]?.hash).toBe(root.hash);
+    expect(estimator.parents[1]?.architecture).toEqual(root.architecture);
+    expect(store.trials()[1]!.parent).toBe(root.id);
+  });
+
+  it('refuses a parent that is not a completed trial of the search, before starting a trial', async () => {
+    const e = engine([stopNarrow([])]);
+    const space = new ToySpace();
+    const stopped = await e.submit(space.build({ 'toy/width': 1, 'toy/depth': 1 }));
+    expect(stopped.status).toBe('stopped');
+    await expect(e.submit(space.build({ 'toy/width': 2, 'toy/depth': 1 }), { parent: 7 })).rejects.toThrow(/BAD_PARENT|trial 7 is not in the store/);
+    await expect(e.submit(space.build({ 'toy/width': 2, 'toy/depth': 1 }), { parent: stopped.id })).rejects.toThrow(/trial 0 is stopped/);
+    expect(e.history()).toHaveLength(1);
+  });
+
+  it('reruns an interrupted trial with the parent it was submitted with', async () => {
+    const estimator = new ParentSeer();
+    const store = new InMemoryTrialStore();
+    const space = new ToySpace();
+    const first = new LocalExecutionEngine({ space, estimator, store, events: new EventBus(), maxTrials: 10 });
+    const root = await first.submit(space.build({ 'toy/width': 2, 'toy/depth': 1 }));
+    const arch = space.build({ 'toy/width': 3, 'toy/depth': 1 });
+    // The process died while the child ran: its record stays `running`.
+    store.put({ id: 1, architecture: arch, hash: (await first.submit(arch, { parent: root.id })).hash, status: 'running', metrics: {}, epochs: [], startedAt: Date.now(), parent: root.id });
+    const again = new LocalExecutionEngine({ space, estimator, store, events: new EventBus(), maxTrials: 10 });
+    const rerun = await again.rerun(store.trials()[1]!);
+    expect(rerun.parent).toBe(root.id);
+    expect(estimator.parents.at(-1)?.id).toBe(root.id);
+  });
+});

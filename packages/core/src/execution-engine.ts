@@ -32,8 +32,13 @@ export interface ExecutionEngine {
   readonly concurrency: number;
   /** False once the trial or time budget is spent or the search was aborted. */
   canSubmit(): boolean;
-  /** Runs one trial and resolves with its final record (completed, failed or stopped). */
-  submit(arch: Architecture): Promise<TrialRecord>;
+  /**
+   * Runs one trial and resolves with its final record (completed, failed or stopped). With
+   * `options.parent`, the id of a completed trial it grows from, the estimator gets that trial's
+   * record as `ctx.parent`.
+   * @throws AutonasError `BAD_PARENT` when `options.parent` names no completed trial
+   */
+  submit(arch: Architecture, options?: Pick<SubmitOptions, 'parent'>): Promise<TrialRecord>;
   /** All trials so far, in id order. */
   history(): readonly TrialRecord[];
   /** Saves the strategy's state beside the trials, so a search can resume. */
@@ -64,6 +69,12 @@ export interface SubmitOptions {
   readonly signal?: AbortSignal;
   /** Called with the running trial after each epoch its estimator reports (after the `trial:epoch` event). */
   readonly onEpoch?: (trial: TrialRecord, metrics: EpochMetrics) => void;
+  /**
+   * The id of a completed trial this architecture grows from (network morphism): the engine
+   * records it on the trial (`TrialRecord.parent`) and gives the estimator that trial's record as
+   * `ctx.parent`, so neither the architecture nor the strategy has to carry the parent along.
+   */
+  readonly parent?: number;
 }
 
 /** The next step of a middleware chain: runs (or serves) a trial. */
@@ -75,9 +86,11 @@ function mergeSubmitOptions(outer: SubmitOptions | undefined, inner: SubmitOptio
   if (!inner) return outer;
   const signals = [outer.signal, inner.signal].filter((s): s is AbortSignal => s !== undefined);
   const callbacks = [outer.onEpoch, inner.onEpoch].filter((f) => f !== undefined);
+  const parent = inner.parent ?? outer.parent;
   return {
     signal: signals.length > 1 ? anySignal(signals).signal : signals[0],
     onEpoch: callbacks.length ? (t, m) => callbacks.forEach((f) => f(t, m)) : undefined,
+    ...(parent !== undefined ? { parent } : {}),
   };
 }
 
@@ -308,11 +321,13 @@ export class LocalExecutionEngine implements ExecutionEngine {
     return this.stoppedBy === undefined;
   }
 
-  async submit(arch: Architecture): Promise<TrialRecord> {
+  async submit(arch: Architecture, options?: Pick<SubmitOptions, 'parent'>): Promise<TrialRecord> {
     if (!this.canSubmit()) {
       throw new AutonasError('BUDGET_EXHAUSTED', `no budget left (stopped by ${this.stoppedBy}); check canSubmit() before submit()`);
     }
-    const record = await this.chain(arch);
+    const parent = options?.parent;
+    if (parent !== undefined) this.parentRecord(parent);
+    const record = await this.chain(arch, parent !== undefined ? { parent } : undefined);
     this.duplicatesInARow = record.cached ? this.duplicatesInARow + 1 : 0;
     return record;
   }
@@ -326,7 +341,16 @@ export class LocalExecutionEngine implements ExecutionEngine {
     if (interrupted.status !== 'running') {
       throw new AutonasError('NOT_INTERRUPTED', `trial ${interrupted.id} is ${interrupted.status}, not an interrupted (running) trial`);
     }
-    return this.execute(interrupted.architecture, { id: interrupted.id, attempt: (interrupted.attempt ?? 1) + 1 });
+    return this.execute(interrupted.architecture, { id: interrupted.id, attempt: (interrupted.attempt ?? 1) + 1 }, interrupted.parent !== undefined ? { parent: interrupted.parent } : undefined);
+  }
+
+  /** The completed trial `id`, the parent a trial was submitted with. */
+  private parentRecord(id: number): TrialRecord {
+    const found = Number.isInteger(id) ? this.options.store.trials().find((t) => t.id === id) : undefined;
+    if (!found || found.status !== 'completed' || found.cached) {
+      throw new AutonasError('BAD_PARENT', `a trial's parent must be a completed trial of this search; trial ${id} is ${found ? (found.cached ? 'a cached copy' : found.status) : 'not in the store'}`);
+    }
+    return found;
   }
 
   /**
@@ -376,7 +400,7 @@ export class LocalExecutionEngine implements ExecutionEngine {
   private async execute(arch: Architecture, again?: { id: number; attempt: number }, submitOptions?: SubmitOptions): Promise<TrialRecord> {
     const combined = submitOptions?.signal ? anySignal([this.abort.signal, submitOptions.signal]) : undefined;
     try {
-      return await this.executeWith(arch, again, combined?.signal ?? this.abort.signal, submitOptions?.onEpoch);
+      return await this.executeWith(arch, again, combined?.signal ?? this.abort.signal, submitOptions?.onEpoch, submitOptions?.parent);
     } finally {
       combined?.dispose();
     }
@@ -387,10 +411,12 @@ export class LocalExecutionEngine implements ExecutionEngine {
     again: { id: number; attempt: number } | undefined,
     signal: AbortSignal,
     onEpoch: SubmitOptions['onEpoch'],
+    parentId: number | undefined,
   ): Promise<TrialRecord> {
     const { store, events, estimator, space } = this.options;
     const trial: TrialRecord = { id: again?.id ?? this.nextId++, architecture: arch, hash: '', status: 'running', metrics: {}, epochs: [], startedAt: Date.now() };
     if (again) trial.attempt = again.attempt;
+    if (parentId !== undefined) trial.parent = parentId;
     try {
       (trial as { hash: string }).hash = architectureHash(arch);
     } catch (e) {
@@ -402,10 +428,12 @@ export class LocalExecutionEngine implements ExecutionEngine {
       const verdict = space.validate(arch);
       if (!verdict.valid) throw new AutonasError('INVALID_ARCHITECTURE', `architecture is not valid in space '${space.name}': ${verdict.reasons.join('; ')}`);
       let settled = false;
+      const parent = parentId !== undefined ? this.parentRecord(parentId) : undefined;
       const running = estimator.estimate(arch, {
         trialId: trial.id,
         seed: ((this.options.seed ?? 0) + trial.id) >>> 0,
         signal,
+        ...(parent ? { parent } : {}),
         report: (metrics) => {
           if (settled) return; // an estimator that ignored its abort reports after its trial ended
           trial.epochs.push({ ...metrics });

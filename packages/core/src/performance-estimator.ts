@@ -1,5 +1,5 @@
 import type { Architecture } from './architecture.js';
-import type { EpochMetrics } from './trial.js';
+import type { EpochMetrics, TrialRecord } from './trial.js';
 
 /** Injection token for {@link PerformanceEstimator}. */
 export const PerformanceEstimator = Symbol.for('autonas.PerformanceEstimator');
@@ -13,6 +13,12 @@ export interface EstimateContext {
   readonly signal: AbortSignal;
   /** Reports one epoch of the learning curve (used by early-stopping middleware and callbacks). */
   report(metrics: EpochMetrics): void;
+  /**
+   * The finished trial this one grows from, when the strategy named one (a network morphism
+   * starts its child from the parent's trained weights): its id, hash, architecture, score and
+   * metrics, as the engine recorded them. Absent for a trial without a parent.
+   */
+  readonly parent?: TrialRecord;
 }
 
 /** Something an estimate holds that must be released (for example a trained model). */

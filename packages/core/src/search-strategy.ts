@@ -32,6 +32,37 @@ export interface SearchStrategy {
 }
 
 /**
+ * An architecture proposed with the completed trial it grows from (a network morphism of that
+ * trial's network): the engine records `parent` on the new trial and gives the estimator the
+ * parent's record (`ctx.parent`), so the architecture need not carry its parent along.
+ *
+ * @example
+ * ```ts
+ * import type { Architecture, Proposal } from '@autonas/core';
+ * const grow = (child: Architecture, parentTrialId: number): Proposal => ({ architecture: child, parent: parentTrialId });
+ * ```
+ */
+export interface Proposal {
+  readonly architecture: Architecture;
+  /** Id of a completed trial of this search. */
+  readonly parent?: number;
+}
+
+/**
+ * What an ask returned, as a {@link Proposal} (an architecture has `nodes`, a proposal has not).
+ * @example
+ * ```ts
+ * import { asProposal, type Architecture } from '@autonas/core';
+ * const arch: Architecture = { nodes: [] };
+ * asProposal(arch).architecture === arch; // true
+ * asProposal({ architecture: arch, parent: 3 }).parent; // 3
+ * ```
+ */
+export function asProposal(asked: Architecture | Proposal): Proposal {
+  return 'nodes' in asked ? { architecture: asked } : asked;
+}
+
+/**
  * Base class for strategies written as ask/tell (the Optuna way): `ask` proposes the next
  * architecture (or `undefined` when the strategy has nothing more to try), `tell` receives a
  * finished trial. `run` keeps `engine.concurrency` trials in flight, feeds results back in
@@ -55,8 +86,11 @@ export interface SearchStrategy {
  */
 export abstract class AskTellStrategy implements SearchStrategy {
   abstract readonly name: string;
-  /** The next architecture to try, or `undefined` when there is none. */
-  abstract ask(space: SearchSpace, history: readonly TrialRecord[]): Architecture | undefined | Promise<Architecture | undefined>;
+  /**
+   * The next architecture to try, or `undefined` when there is none; a {@link Proposal} names
+   * the completed trial it grows from as well, which the engine hands to the estimator.
+   */
+  abstract ask(space: SearchSpace, history: readonly TrialRecord[]): Architecture | Proposal | undefined | Promise<Architecture | Proposal | undefined>;
   /** Learns from a finished trial (completed, failed, stopped or cached). Does nothing by default. */
   tell(_trial: TrialRecord): void {}
   abstract state(): unknown;
@@ -67,14 +101,15 @@ export abstract class AskTellStrategy implements SearchStrategy {
     let exhausted = false;
     while (true) {
       while (!exhausted && inFlight.size < engine.concurrency && engine.canSubmit()) {
-        const arch = await this.ask(space, engine.history());
-        if (!arch) {
+        const asked = await this.ask(space, engine.history());
+        if (!asked) {
           exhausted = true;
           break;
         }
         // The budget may have run out while the strategy was thinking.
         if (!engine.canSubmit()) break;
-        const p: Promise<void> = engine.submit(arch).then((trial) => {
+        const { architecture, parent } = asProposal(asked);
+        const p: Promise<void> = engine.submit(architecture, parent !== undefined ? { parent } : undefined).then((trial) => {
           inFlight.delete(p);
           this.tell(trial);
           engine.checkpoint(this.state());

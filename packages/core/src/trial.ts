@@ -37,6 +37,12 @@ export interface TrialRecord {
    * that ran it died (a resumed search reruns an interrupted trial once).
    */
   attempt?: number;
+  /**
+   * The id of the trial this one grows from (a network morphism's trained parent), when the
+   * strategy submitted it with one ({@link SubmitOptions.parent}); the engine gave that trial's
+   * record to the estimator as `ctx.parent`.
+   */
+  parent?: number;
 }
 
 /** Whether `score` is a usable score: a finite number (NaN and ±Infinity are not). */

@@ -45,8 +45,8 @@ let nextTrialId = 1;
  * and BullMQ runners run it, and so can a third-party one. It checks what {@link RunnerEstimator}
  * promises, with `sleepEstimator` trials (from `sleepModule`) built in the runner's processes:
  * - it starts, has a name and a positive integer `concurrency`, and disposes;
- * - it scores each trial as the spec's estimator scores it in-process, forwards its epoch reports,
- *   and makes none after a trial settled;
+ * - it scores each trial as the spec's estimator scores it in-process, forwards its epoch reports
+ *   (none after a trial settled) and gives the estimator the trial's parent (`ctx.parent`);
  * - `concurrency` trials started together run at the same time (their sleeps overlap);
  * - a trial whose estimator throws rejects with that error's message, and the next trial scores;
  * - an aborted trial (before or while it runs) settles within `abortWithinMs`, and the next scores;
@@ -114,7 +114,7 @@ export function runnerChecks(options: RunnerConformanceOptions): ConformanceChec
     return ctl.signal;
   };
 
-  add('starts, has a name and a positive integer concurrency, scores trials as the estimator does in-process, forwards their reports, and disposes', async () => {
+  add('starts, has a name and a positive integer concurrency, scores trials as the estimator does in-process, forwards their reports and their parent trial, and disposes', async () => {
     await withRunner(spec(), async (r) => {
       expect(typeof r.name === 'string' && r.name.length > 0, 'the runner has a name').toBe(true);
       expect(Number.isInteger(r.concurrency) && r.concurrency >= 1, `concurrency ${r.concurrency} is a positive integer`).toBe(true);
@@ -125,6 +125,10 @@ export function runnerChecks(options: RunnerConformanceOptions): ConformanceChec
         expect(got.reports.map((m) => [m.epoch, m.score]), 'its epoch report, forwarded').toEqual([[0, a + b]]);
         expect(got.lateReports, 'reports after the trial settled').toEqual([]);
       }
+      // The parent trial the engine hands a trial (ctx.parent) reaches the estimator where it runs.
+      const parent = { id: 41, architecture: arch(1, 1), hash: 'parent-hash', status: 'completed' as const, score: 2, metrics: { valAccuracy: 0.5 }, epochs: [], startedAt: 0 };
+      const child = await r.estimate(arch(2, 1), { trialId: nextTrialId++, seed: 1, signal: new AbortController().signal, report: () => {}, parent });
+      expect(child.metrics.parent, 'the estimator in the runner got ctx.parent').toBe(41);
     });
   });
 

@@ -12,7 +12,7 @@ export interface SleepOptions {
   readonly failMessage?: string;
 }
 
-/** Sleeps (in small steps, so an abort stops it), then scores the sum of the decisions; records its pid and when it ran. */
+/** Sleeps (in small steps, so an abort stops it), then scores the sum of the decisions; records its pid, when it ran, and the id of the parent trial it was given. */
 export function sleepEstimator(options: SleepOptions): PerformanceEstimator {
   return {
     name: 'sleep',
@@ -27,7 +27,7 @@ export function sleepEstimator(options: SleepOptions): PerformanceEstimator {
       }
       const score = Object.values(d).reduce<number>((s, v) => s + Number(v), 0);
       ctx.report({ epoch: 0, score });
-      return { score, metrics: { score, pid: process.pid, start, end: Date.now() }, cost: { seconds: (Date.now() - start) / 1000 } };
+      return { score, metrics: { score, pid: process.pid, start, end: Date.now(), ...(ctx.parent ? { parent: ctx.parent.id } : {}) }, cost: { seconds: (Date.now() - start) / 1000 } };
     },
   };
 }

@@ -124,7 +124,7 @@ export function storeChecks(options: StoreConformanceOptions): ConformanceCheck[
   add('keeps every field of a record, and hands trials back in id order whatever the order of the puts', async () => {
     await withStore((s) => {
       expect(s.trials(), 'a fresh store has no trials').toEqual([]);
-      const trials = [conformanceTrial(2), conformanceTrial(0, { status: 'running' }), conformanceTrial(3, { status: 'failed' }), conformanceTrial(1, { status: 'stopped', cached: true, attempt: 2 })];
+      const trials = [conformanceTrial(2, { parent: 0 }), conformanceTrial(0, { status: 'running' }), conformanceTrial(3, { status: 'failed' }), conformanceTrial(1, { status: 'stopped', cached: true, attempt: 2 })];
       for (const t of trials) s.put(t);
       expect(ids(s), 'trials() in id order').toEqual([0, 1, 2, 3]);
       for (const t of trials) expect(s.get(t.id), `get(${t.id})`).toEqual(t);

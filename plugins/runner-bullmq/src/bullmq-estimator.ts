@@ -12,6 +12,7 @@ import {
   type EstimateContext,
   type RunnerEstimator,
   type EstimatorSpec,
+  type TrialRecord,
 } from '@autonas/core';
 import { createHash } from 'node:crypto';
 import { pack, packBinary, unpack } from './codec.js';
@@ -30,6 +31,8 @@ export interface TrialJobData {
   readonly arch: Architecture;
   readonly trialId: number;
   readonly seed: number;
+  /** The trial this one grows from (`ctx.parent`), when it has one. */
+  readonly parent?: TrialRecord;
 }
 
 /** The Redis key of an estimator spec stored by reference (binary MessagePack, typed arrays kept). */
@@ -131,7 +134,7 @@ export class BullmqEstimator implements RunnerEstimator {
     try {
       const keep = this.options.keepResultsFor ?? 86_400;
       const specRef = await this.storedSpec();
-      job ??= await this.queue.add('trial', { payload: pack({ specRef, arch, trialId: ctx.trialId, seed: ctx.seed } satisfies TrialJobData) }, {
+      job ??= await this.queue.add('trial', { payload: pack({ specRef, arch, trialId: ctx.trialId, seed: ctx.seed, ...(ctx.parent ? { parent: ctx.parent } : {}) } satisfies TrialJobData) }, {
         jobId,
         attempts: 1,
         removeOnComplete: { age: keep },

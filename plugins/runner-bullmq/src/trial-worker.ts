@@ -137,6 +137,7 @@ export async function startTrialWorker(options: TrialWorkerOptions): Promise<Tri
       const { artifact, ...estimate } = await estimator.estimate(data.arch, {
         trialId: data.trialId,
         seed: data.seed,
+        ...(data.parent ? { parent: data.parent } : {}),
         signal: signal ?? new AbortController().signal,
         report: (metrics) => void job.updateProgress(pack(metrics)).catch(() => {}),
       });

@@ -1,11 +1,11 @@
-import type { Architecture, EpochMetrics, Estimate, EstimatorSpec } from '@autonas/core';
+import type { Architecture, EpochMetrics, Estimate, EstimatorSpec, TrialRecord } from '@autonas/core';
 
 export type { EstimatorSpec } from '@autonas/core';
 
 /** Parent → worker messages. */
 export type ToWorker =
   | { readonly t: 'init'; readonly spec: EstimatorSpec }
-  | { readonly t: 'run'; readonly job: number; readonly arch: Architecture; readonly trialId: number; readonly seed: number }
+  | { readonly t: 'run'; readonly job: number; readonly arch: Architecture; readonly trialId: number; readonly seed: number; readonly parent?: TrialRecord }
   | { readonly t: 'abort'; readonly job: number; readonly reason: string };
 
 /** The part of an {@link Estimate} that crosses a process boundary (the artifact stays behind and is disposed). */

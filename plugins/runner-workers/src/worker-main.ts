@@ -25,6 +25,7 @@ async function onMessage(m: ToWorker): Promise<void> {
       const { artifact, ...estimate } = await estimator.estimate(m.arch, {
         trialId: m.trialId,
         seed: m.seed,
+        ...(m.parent ? { parent: m.parent } : {}),
         signal: abort.signal,
         report: (metrics) => send({ t: 'epoch', job: m.job, metrics: { ...metrics } }),
       });

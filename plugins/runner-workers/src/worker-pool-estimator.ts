@@ -213,7 +213,7 @@ export class WorkerPoolEstimator implements RunnerEstimator {
       worker.job = job;
       worker.busy();
       ctx.signal.addEventListener('abort', onAbort, { once: true });
-      worker.send({ t: 'run', job: id, arch, trialId: ctx.trialId, seed: ctx.seed });
+      worker.send({ t: 'run', job: id, arch, trialId: ctx.trialId, seed: ctx.seed, ...(ctx.parent ? { parent: ctx.parent } : {}) });
       if (ctx.signal.aborted) onAbort();
     });
   }

@@ -19,6 +19,7 @@ import {
   type TrialStore,
 } from '@autonas/core';
 import { GridSpace } from '@autonas/testing';
+import { conformanceTrial } from '@autonas/testing/conformance';
 import { decodeBlob, encodeBlob } from './blob-codec.js';
 import { STORE_FILE, openExperimentDirectory } from './experiment-directory.js';
 import { SqliteTrialStore, sqliteStoreModule } from './sqlite-trial-store.js';
@@ -192,6 +193,29 @@ describe('bad or hostile files and blobs', () => {
     f.pragma('user_version = 9');
     f.close();
     expectStateError(() => new SqliteTrialStore({ path: future }), 'STORE_VERSION');
+  });
+
+  it('upgrades a store of schema 1 (no parent column) when opened for writing, keeping its trials, and reads one read-only as it is', () => {
+    const file = path.join(dir, 'schema1.sqlite');
+    const s = new SqliteTrialStore({ path: file });
+    s.put(conformanceTrial(0));
+    s.close();
+    // Make it the file schema 1 wrote: no parent column, user_version 1.
+    const raw = new Database(file);
+    raw.exec('ALTER TABLE trials DROP COLUMN parent');
+    raw.pragma('user_version = 1');
+    raw.close();
+    const old = new SqliteTrialStore({ path: file, readonly: true });
+    expect(old.trials()).toEqual([conformanceTrial(0)]);
+    old.close();
+    const upgraded = new SqliteTrialStore({ path: file });
+    expect(upgraded.trials()).toEqual([conformanceTrial(0)]);
+    upgraded.put(conformanceTrial(1, { parent: 0 }));
+    expect(upgraded.get(1)!.parent).toBe(0);
+    upgraded.close();
+    const check = new Database(file, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    check.close();
   });
 
   it('reports a truncated or damaged database as corrupt without crashing', () => {

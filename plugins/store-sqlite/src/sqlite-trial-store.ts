@@ -14,8 +14,8 @@ import { DEFAULT_MAX_BLOB_BYTES, decodeBlob, encodeBlob } from './blob-codec.js'
 
 /** `PRAGMA application_id` of an autonas store ("ANAS"), so a foreign SQLite file is recognised. */
 export const APPLICATION_ID = 0x414e4153;
-/** Schema version (`PRAGMA user_version`) this package writes. */
-export const SCHEMA_VERSION = 1;
+/** Schema version (`PRAGMA user_version`) this package writes: 2 added the trials' `parent` column (a store of schema 1 is upgraded when opened for writing). */
+export const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS experiments (
@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS trials (
   error TEXT,
   cached INTEGER,
   attempt INTEGER,
+  parent INTEGER,
   architecture BLOB NOT NULL,
   metrics BLOB NOT NULL,
   epochs BLOB NOT NULL,
@@ -115,6 +116,8 @@ interface TrialRow {
   error: string | null;
   cached: number | null;
   attempt: number | null;
+  /** Absent in a store of schema 1 opened read-only. */
+  parent?: number | null;
   architecture: Uint8Array;
   metrics: Uint8Array;
   epochs: Uint8Array;
@@ -229,6 +232,9 @@ export class SqliteTrialStore implements TrialStore {
         db.pragma('journal_mode = WAL');
         db.transaction(() => {
           db!.exec(SCHEMA);
+          // Schema 1 → 2: the parent column (old trials have none).
+          const columns = (db!.prepare(`PRAGMA table_info(trials)`).all() as { name: string }[]).map((c) => c.name);
+          if (!columns.includes('parent')) db!.exec(`ALTER TABLE trials ADD COLUMN parent INTEGER`);
           db!.pragma(`application_id = ${APPLICATION_ID}`);
           db!.pragma(`user_version = ${SCHEMA_VERSION}`);
           const now = Date.now();
@@ -240,8 +246,13 @@ export class SqliteTrialStore implements TrialStore {
       this.experimentId = row.id;
       if (!options.readonly) this.claimWriter(db, options.takeOver ?? false);
       this.db = db;
+      // A schema-1 store opened read-only has no parent column (and is never written).
+      const parentColumn = (db.prepare(`PRAGMA table_info(trials)`).all() as { name: string }[]).some((c) => c.name === 'parent');
       this.stmts = {
-        put: db.prepare(`INSERT OR REPLACE INTO trials (experiment_id, id, hash, status, score, started_at, ended_at, seconds, error, cached, attempt, architecture, metrics, epochs)
+        put: parentColumn
+          ? db.prepare(`INSERT OR REPLACE INTO trials (experiment_id, id, hash, status, score, started_at, ended_at, seconds, error, cached, attempt, parent, architecture, metrics, epochs)
+          VALUES (@e, @id, @hash, @status, @score, @started_at, @ended_at, @seconds, @error, @cached, @attempt, @parent, @architecture, @metrics, @epochs)`)
+          : db.prepare(`INSERT OR REPLACE INTO trials (experiment_id, id, hash, status, score, started_at, ended_at, seconds, error, cached, attempt, architecture, metrics, epochs)
           VALUES (@e, @id, @hash, @status, @score, @started_at, @ended_at, @seconds, @error, @cached, @attempt, @architecture, @metrics, @epochs)`),
         get: db.prepare(`SELECT * FROM trials WHERE experiment_id = ? AND id = ?`),
         all: db.prepare(`SELECT * FROM trials WHERE experiment_id = ? ORDER BY id`),
@@ -314,6 +325,7 @@ export class SqliteTrialStore implements TrialStore {
       error: trial.error ?? null,
       cached: trial.cached === undefined ? null : trial.cached ? 1 : 0,
       attempt: trial.attempt ?? null,
+      parent: trial.parent ?? null,
       architecture: encodeBlob(trial.architecture),
       metrics: encodeBlob(trial.metrics),
       epochs: encodeBlob(trial.epochs),
@@ -511,6 +523,7 @@ export class SqliteTrialStore implements TrialStore {
     if (row.error !== null) t.error = row.error;
     if (row.cached !== null) t.cached = row.cached === 1;
     if (row.attempt !== null) t.attempt = row.attempt;
+    if (row.parent !== null && row.parent !== undefined) t.parent = row.parent;
     return t;
   }
 

@@ -1,11 +1,8 @@
-import { InvalidArchitectureError, checkGraph, type ArchNode, type Architecture, type DecisionValue } from '@autonas/core';
+import { InvalidArchitectureError, checkGraph, type Architecture, type DecisionValue, type TrialRecord } from '@autonas/core';
 import type { Morphism } from './morphisms.js';
 
-/** Decision names (metadata, not part of the architecture hash) that say where a morphed network comes from. */
+/** The decision name (metadata, not part of the architecture hash) of the morphisms that made a network from its parent. */
 export const LINEAGE_KEYS = {
-  parentHash: 'morphism/parent_hash',
-  parentTrial: 'morphism/parent_trial',
-  parentGraph: 'morphism/parent_graph',
   steps: 'morphism/steps',
 } as const;
 
@@ -21,23 +18,32 @@ export interface Lineage {
 }
 
 /**
- * The architecture's decisions with its lineage recorded, so an estimator can start it from its
- * parent's trained weights. The lineage lives in `decisions`, which is metadata: two equal
- * networks reached in different ways still hash equally.
+ * The architecture with the morphisms that made it from its parent recorded in its decisions
+ * (metadata: two equal networks reached in different ways still hash equally). The parent itself
+ * is not recorded: the strategy submits the child with `{ parent }` and the engine hands the
+ * parent's trial record to the estimator (`ctx.parent`).
+ *
+ * @example
+ * ```ts
+ * import type { Architecture } from '@autonas/core';
+ * import { withLineage } from '@autonas/strategy-morphism-bo';
+ * declare const child: Architecture;
+ * const recorded = withLineage(child, [{ kind: 'deepen', after: 'b1_pool' }]);
+ * ```
  */
-export function withLineage(arch: Architecture, lineage: Lineage): Architecture {
-  const decisions: Record<string, DecisionValue> = {
-    [LINEAGE_KEYS.parentHash]: lineage.parentHash,
-    [LINEAGE_KEYS.parentTrial]: lineage.parentTrial,
-    [LINEAGE_KEYS.parentGraph]: JSON.stringify(lineage.parent.nodes),
-    [LINEAGE_KEYS.steps]: JSON.stringify(lineage.steps),
-  };
+export function withLineage(arch: Architecture, steps: readonly Morphism[]): Architecture {
+  const decisions: Record<string, DecisionValue> = { [LINEAGE_KEYS.steps]: JSON.stringify(steps) };
   return { ...arch, decisions };
 }
 
 /**
- * The lineage an architecture carries, or undefined for a network to train from scratch.
- * @throws InvalidArchitectureError when the lineage is present but malformed
+ * The lineage of an architecture: the morphisms it records and the parent trial the engine gave
+ * (`ctx.parent`), or undefined for a network to train from scratch (one that records no morphisms).
+ *
+ * @param arch - the architecture of the trial
+ * @param parent - the trial it grows from, as the engine gave it to the estimator
+ * @throws InvalidArchitectureError `BAD_LINEAGE` when the recorded morphisms are malformed;
+ *   `NO_PARENT` when it records morphisms but no parent trial was given
  * @example
  * ```ts
  * import { lineageOf } from '@autonas/strategy-morphism-bo';
@@ -46,32 +52,27 @@ export function withLineage(arch: Architecture, lineage: Lineage): Architecture 
  *   { id: 'in', op: 'input', params: { shape: [4] }, inputs: [] },
  *   { id: 'out', op: 'classifier', params: { classes: 2 }, inputs: ['in'] },
  * ] };
- * console.log(lineageOf(arch)); // undefined: a network trained from scratch
+ * console.log(lineageOf(arch, undefined)); // undefined: a network trained from scratch
  * ```
  */
-export function lineageOf(arch: Architecture): Lineage | undefined {
-  const d = arch.decisions;
-  if (!d || d[LINEAGE_KEYS.parentHash] === undefined) return undefined;
+export function lineageOf(arch: Architecture, parent: TrialRecord | undefined): Lineage | undefined {
+  const steps = arch.decisions?.[LINEAGE_KEYS.steps];
+  if (steps === undefined) return undefined;
   const bad = (why: string): never => {
     throw new InvalidArchitectureError('BAD_LINEAGE', `architecture carries a malformed morphism lineage: ${why}`);
   };
-  const hash = d[LINEAGE_KEYS.parentHash];
-  const trial = d[LINEAGE_KEYS.parentTrial];
-  const graph = d[LINEAGE_KEYS.parentGraph];
-  const steps = d[LINEAGE_KEYS.steps];
-  if (typeof hash !== 'string') bad(`${LINEAGE_KEYS.parentHash} is not a string`);
-  if (typeof trial !== 'number') bad(`${LINEAGE_KEYS.parentTrial} is not a number`);
-  if (typeof graph !== 'string' || typeof steps !== 'string') bad('the parent graph and the steps must be JSON strings');
-  let nodes: ArchNode[];
+  if (typeof steps !== 'string') bad(`${LINEAGE_KEYS.steps} must be a JSON string`);
   let ms: Morphism[];
   try {
-    nodes = JSON.parse(graph as string) as ArchNode[];
     ms = JSON.parse(steps as string) as Morphism[];
   } catch (e) {
     return bad(e instanceof Error ? e.message : String(e));
   }
   if (!Array.isArray(ms) || !ms.every((m) => m && typeof m === 'object' && typeof m.kind === 'string')) bad('steps is not a list of morphisms');
-  const parent: Architecture = { nodes };
-  checkGraph(parent);
-  return { parentHash: hash as string, parentTrial: trial as number, parent, steps: ms };
+  if (!parent) {
+    throw new InvalidArchitectureError('NO_PARENT', 'this network records the morphisms that grow it from a parent, but the trial has no parent: submit it with { parent: trialId } so the engine hands the parent trial to the estimator');
+  }
+  const graph: Architecture = { nodes: parent.architecture.nodes };
+  checkGraph(graph);
+  return { parentHash: parent.hash, parentTrial: parent.id, parent: graph, steps: ms };
 }

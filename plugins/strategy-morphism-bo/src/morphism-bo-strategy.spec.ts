@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ConfigurationError, EventBus, InMemoryTrialStore, LocalExecutionEngine, StateError, architectureHash, inferShapes,
+  ConfigurationError, EventBus, asProposal, InMemoryTrialStore, LocalExecutionEngine, StateError, architectureHash, inferShapes,
   type Architecture, type Estimate, type PerformanceEstimator, type SearchSpace,
 } from '@autonas/core';
 import { weightedDepth } from './graph.js';
@@ -42,11 +42,14 @@ describe('MorphismBoStrategy', () => {
     const trials = await search(strategy, space, 10);
     expect(trials).toHaveLength(10);
     expect(trials.every((t) => t.status === 'completed')).toBe(true);
-    expect(lineageOf(trials[0]!.architecture)).toBeUndefined();
+    expect(lineageOf(trials[0]!.architecture, undefined)).toBeUndefined();
+    expect(trials[0]!.parent).toBeUndefined();
     expect(new Set(trials.map((t) => t.hash)).size).toBe(10);
     for (const t of trials.slice(1)) {
-      const lineage = lineageOf(t.architecture)!;
-      const parent = trials[lineage.parentTrial]!;
+      // The parent comes from the engine's record of the trial, not from the architecture.
+      const parent = trials[t.parent!]!;
+      const lineage = lineageOf(t.architecture, parent)!;
+      expect(Object.keys(t.architecture.decisions!)).toEqual(['morphism/steps']);
       expect(parent.id).toBeLessThan(t.id);
       expect(lineage.parentHash).toBe(parent.hash);
       expect(architectureHash(applyMorphisms(parent.architecture, lineage.steps).arch)).toBe(t.hash);
@@ -55,7 +58,7 @@ describe('MorphismBoStrategy', () => {
     }
     expect(Math.max(...trials.map((t) => t.score!))).toBeGreaterThan(trials[0]!.score!);
     expect(strategy.model.size).toBe(10);
-    expect(trials.slice(1).every((t) => lineageOf(t.architecture)!.steps.length <= 3)).toBe(true);
+    expect(trials.slice(1).every((t) => lineageOf(t.architecture, trials[t.parent!])!.steps.length <= 3)).toBe(true);
     expect(strategy.lastSearch!.evaluated).toBeGreaterThan(0);
   });
 
@@ -70,8 +73,8 @@ describe('MorphismBoStrategy', () => {
     const space = new MorphismSpace(new OneNetworkSpace(start), limits);
     const drive = async (s: MorphismBoStrategy, from: number, to: number, out: string[]) => {
       for (let i = from; i < to; i++) {
-        const arch = (await s.ask(space, []))!;
-        out.push(architectureHash(arch));
+        const { architecture: arch, parent } = asProposal((await s.ask(space, []))!);
+        out.push(`${architectureHash(arch)}<-${parent}`);
         s.tell(completedTrial(i, arch, objective(arch)));
       }
     };
@@ -115,7 +118,7 @@ describe('MorphismBoStrategy', () => {
     expect(maxInFlight).toBe(3);
     expect(trials.filter((t) => t.status === 'failed')).toHaveLength(1);
     // Every grown network names a completed parent.
-    for (const t of trials.slice(1)) expect(trials[lineageOf(t.architecture)!.parentTrial]!.status).toBe('completed');
+    for (const t of trials.slice(1)) expect(trials[t.parent!]!.status).toBe('completed');
   });
 
   it('says to wrap a space that rejects grown networks', async () => {

@@ -7,6 +7,7 @@ import {
   StateError,
   architectureHash,
   type Architecture,
+  type Proposal,
   type SearchSpace,
   type TrialRecord,
 } from '@autonas/core';
@@ -72,9 +73,11 @@ interface MorphismBoState {
  * networks (kernel from the layer edit distance plus λ × the Hungarian-matched skip-connection
  * distance), and searches sequences of function-preserving morphisms (deepen, widen, add- and
  * concat-skips) from the trained networks with simulated annealing, maximising the upper
- * confidence bound. The proposed child carries its lineage (parent trial, parent graph,
- * morphisms) in its decisions, so {@link MorphismEstimator} can start it from its parent's trained
- * weights. The space must accept grown networks: wrap it in a {@link MorphismSpace}.
+ * confidence bound. A child is proposed with its parent trial (`{ architecture, parent }`), which
+ * the engine records and hands to the estimator; the child's decisions record only the morphisms
+ * applied, so {@link MorphismEstimator} can start it from the parent's trained weights. It learns
+ * from each finished trial once, through `tell`. The space must accept grown networks: wrap it in
+ * a {@link MorphismSpace}.
  *
  * State (`state()` / `restore()`) holds the observations, the networks proposed so far and the
  * random state; trained weights are not part of it, so after a resume an estimator that lost a
@@ -117,11 +120,7 @@ export class MorphismBoStrategy extends AskTellStrategy {
     return this.gp;
   }
 
-  ask(space: SearchSpace, history: readonly TrialRecord[]): Architecture | undefined | Promise<Architecture | undefined> {
-    for (const t of history) {
-      this.seen.add(t.hash);
-      this.tell(t);
-    }
+  ask(space: SearchSpace, history: readonly TrialRecord[]): Architecture | Proposal | undefined | Promise<Architecture | Proposal | undefined> {
     const initialCount = Math.max(this.options.initialTrials ?? 1, this.options.initial?.length ?? 0);
     while (this.initialDone < initialCount) {
       const i = this.initialDone++;
@@ -168,14 +167,10 @@ export class MorphismBoStrategy extends AskTellStrategy {
     }
     this.lastSearch = { evaluated: best.evaluated, value: best.value, rootTrial: best.root.id, morphisms: best.morphisms.length };
     const root = this.observations.find((o) => o.trialId === best.root.id)!;
-    const child = withLineage({ nodes: best.arch.nodes, space: space.name }, {
-      parentHash: root.hash,
-      parentTrial: root.trialId,
-      parent: { nodes: root.arch.nodes },
-      steps: best.morphisms,
-    });
+    const child = withLineage({ nodes: best.arch.nodes, space: space.name }, best.morphisms);
     this.seen.add(architectureHash(child));
-    return child;
+    // The engine hands the parent trial to the estimator, which starts the child from its weights.
+    return { architecture: child, parent: root.trialId };
   }
 
   override tell(trial: TrialRecord): void {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EventBus, InMemoryTrialStore, InvalidArchitectureError, LocalExecutionEngine, type Architecture, type EstimateContext } from '@autonas/core';
+import { EventBus, InMemoryTrialStore, InvalidArchitectureError, LocalExecutionEngine, type Architecture, type EstimateContext, type TrialRecord } from '@autonas/core';
 import { loadMnist, splitDataset, type SearchData } from '@autonas/data';
 import { initRuntime, tf } from '@autonas/tfjs';
 import { LINEAGE_KEYS, lineageOf } from './lineage.js';
@@ -43,7 +43,7 @@ describe('a morphism search on MNIST (wasm)', () => {
     const trials = store.trials();
     expect(trials.map((t) => t.status)).toEqual(['completed', 'completed', 'completed']);
     for (const child of trials.slice(1)) {
-      const parent = trials[lineageOf(child.architecture)!.parentTrial]!;
+      const parent = trials[child.parent!]!;
       expect(child.metrics.parentTrial).toBe(parent.id);
       // Before any training the child classifies the validation set exactly as its trained parent did.
       expect(child.metrics.inheritedValAccuracy).toBe(parent.score);
@@ -51,13 +51,13 @@ describe('a morphism search on MNIST (wasm)', () => {
     }
     // A network trained from scratch for one epoch on 400 images is far above chance (0.1).
     expect(trials[0]!.score!).toBeGreaterThan(0.3);
-    console.log(`MNIST (400 train / 100 validation, 1 epoch each): ${trials.map((t) => `trial ${t.id}: ${JSON.stringify(lineageOf(t.architecture)?.steps.map((s) => s.kind) ?? 'scratch')} inherited ${t.metrics.inheritedValAccuracy ?? '-'} → ${t.score}`).join('; ')}`);
+    console.log(`MNIST (400 train / 100 validation, 1 epoch each): ${trials.map((t) => `trial ${t.id}: ${JSON.stringify(lineageOf(t.architecture, t.parent === undefined ? undefined : trials[t.parent])?.steps.map((s) => s.kind) ?? 'scratch')} inherited ${t.metrics.inheritedValAccuracy ?? '-'} → ${t.score}`).join('; ')}`);
     expect(estimator.cache.size).toBe(3);
     expect(tf.memory().numTensors).toBe(before);
 
     // A resumed search whose estimator lost the weights trains the parent again first.
     const fresh = new MorphismEstimator(data, { epochs: 1, batchSize: 32, learningRate: 0.003 });
-    const again = await fresh.estimate(trials[1]!.architecture, ctx(7));
+    const again = await fresh.estimate(trials[1]!.architecture, { ...ctx(7), parent: trials[trials[1]!.parent!] });
     expect(again.metrics.parentRetrained).toBe(1);
     expect(again.metrics.inheritedValAccuracy).toBeGreaterThan(0.2);
     again.artifact!.dispose();
@@ -68,16 +68,15 @@ describe('a morphism search on MNIST (wasm)', () => {
     const estimator = new MorphismEstimator(data, { epochs: 1 });
     const bogus: Architecture = {
       nodes: tiny.nodes,
-      decisions: {
-        [LINEAGE_KEYS.parentHash]: 'x',
-        [LINEAGE_KEYS.parentTrial]: 0,
-        [LINEAGE_KEYS.parentGraph]: JSON.stringify(tiny.nodes),
-        [LINEAGE_KEYS.steps]: JSON.stringify([{ kind: 'deepen', after: 'b1_pool' }]),
-      },
+      decisions: { [LINEAGE_KEYS.steps]: JSON.stringify([{ kind: 'deepen', after: 'b1_pool' }]) },
     };
+    const parent: TrialRecord = { id: 0, architecture: tiny, hash: 'x', status: 'completed', score: 0.5, metrics: {}, epochs: [], startedAt: 0 };
     estimator.cache.set('x', tiny, new Map());
-    await expect(estimator.estimate(bogus, ctx(0))).rejects.toThrow(InvalidArchitectureError);
-    await expect(estimator.estimate({ ...bogus, decisions: { ...bogus.decisions, [LINEAGE_KEYS.steps]: '{' } }, ctx(0))).rejects.toThrow(/malformed morphism lineage/);
+    // Deepening the parent does not give the same network back.
+    await expect(estimator.estimate(bogus, { ...ctx(0), parent })).rejects.toThrow(InvalidArchitectureError);
+    await expect(estimator.estimate({ ...bogus, decisions: { [LINEAGE_KEYS.steps]: '{' } }, { ...ctx(0), parent })).rejects.toThrow(/malformed morphism lineage/);
+    // Morphisms without the parent trial they apply to.
+    await expect(estimator.estimate(bogus, ctx(0))).rejects.toThrow(/trial has no parent: submit it with \{ parent: trialId \}/);
   });
 
   it('the weight cache is bounded, least recently used first out', () => {

@@ -62,8 +62,8 @@ export interface MorphismEstimatorOptions {
 
 /**
  * Trains networks for a morphism search. A network without lineage is trained from scratch; a
- * network proposed by {@link MorphismBoStrategy} names its parent in its decisions, and starts
- * from the parent's trained weights (kept in a bounded {@link WeightCache}) carried through the
+ * network proposed by {@link MorphismBoStrategy} records its morphisms in its decisions and comes
+ * with its parent trial from the engine (`ctx.parent`), and starts from the parent's trained weights (kept in a bounded {@link WeightCache}) carried through the
  * morphisms, so it computes what its parent computed before it trains at all. When the parent's
  * weights are gone (evicted, or a resumed search), the parent is trained again from scratch first.
  * The score is the validation accuracy after training; metrics add `inheritedValAccuracy` (the
@@ -91,7 +91,7 @@ export class MorphismEstimator implements PerformanceEstimator {
   async estimate(arch: Architecture, ctx: EstimateContext): Promise<Estimate> {
     await ensureRuntime();
     const t0 = performance.now();
-    const lineage = lineageOf(arch);
+    const lineage = lineageOf(arch, ctx.parent);
     const metrics: Record<string, number> = {};
     let net: { arch: Architecture; weights?: NetWeights } = { arch };
     let samples = 0;
