@@ -29,6 +29,7 @@ import {
   type Objective,
   type PluginRegistry,
   type ResolvedObjective,
+  type RunnerEstimator,
   type TrialRecord,
   type TrialStore as TrialStoreType,
   betterTrial,
@@ -49,7 +50,7 @@ import {
 } from '@autonas/data';
 import { openExperimentDirectory, type ExperimentDirectory } from '@autonas/store-sqlite';
 import { evaluateModel, initRuntime, loadModel, saveModel, tf, type ModelArtifact, type RuntimeInfo, type tfl } from '@autonas/tfjs';
-import { builtinPlugins, type EstimatorPlugin, type PreparedEstimator, type RunnerEstimator, type RunnerPlugin, type StrategyPlugin, type TrainingOptions } from './builtins.js';
+import { builtinPlugins, type EstimatorPlugin, type PreparedEstimator, type RunnerPlugin, type StrategyPlugin, type TrainingOptions } from './builtins.js';
 import { KFoldEstimator } from './k-fold-estimator.js';
 import { memoryPhaseStores, RetrainEstimator, runPhaseTrial, singleArchitectureSpace, type Phase } from './phases.js';
 import { planSearch, type SearchPlan } from './plan.js';

@@ -6,7 +6,7 @@ import {
   type HeadSpec,
   type PerformanceEstimator,
   type PluginEntry,
-  type RunnerEstimator as CoreRunnerEstimator,
+  type RunnerEstimator,
   type SearchSpace,
   type SearchStrategy,
 } from '@autonas/core';
@@ -127,9 +127,6 @@ export interface RunnerContext {
   readonly options?: object;
   readonly log?: (line: string) => void;
 }
-
-/** An estimator that runs trials elsewhere ({@link CoreRunnerEstimator}, the core's runner contract). */
-export type RunnerEstimator = CoreRunnerEstimator;
 
 /** A runner plugin: trials of a remote-capable estimator placed in other processes. */
 export type RunnerPlugin = PluginEntry<RunnerContext, RunnerEstimator> & { readonly kind: 'runner' };

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '@autonas/core';
 import { loadMnist, type Dataset } from '@autonas/data';
-import { initRuntime } from '@autonas/tfjs';
+import { initRuntime, tf } from '@autonas/tfjs';
 import { ImageClassifier } from './image-classifier.js';
 
 let train: Dataset;
@@ -13,13 +13,15 @@ describe('ImageClassifier with several objectives', () => {
     ({ train } = await loadMnist({ trainSize: 600, testSize: 10 }));
   });
 
-  it('returns the Pareto front of accuracy and parameters, feasible under maxParams', async () => {
+  it('returns the Pareto front of accuracy and parameters, feasible under maxParams, leaving no tensors behind', async () => {
+    const before = tf.memory().numTensors;
     const clf = new ImageClassifier({
       maxTrials: 3, seed: 5, space: small, strategy: 'evolution', estimator: { maxSamples: 200, batchSize: 32 },
       objectives: [{ metric: 'valAccuracy', direction: 'maximize' }, { metric: 'params', direction: 'minimize' }], maxParams: 1e6,
     });
     const result = await clf.fit(train.x, train.y, { sampleShape: [28, 28, 1], epochs: 1, retrainEpochs: 1, baseline: false });
     clf.dispose();
+    expect(tf.memory().numTensors).toBe(before);
     const completed = result.trials.filter((t) => t.status === 'completed' && !t.cached);
     expect(completed.length).toBeGreaterThanOrEqual(2);
     expect(result.paretoFront!.length).toBeGreaterThan(0);
@@ -38,8 +40,10 @@ describe('ImageClassifier with several objectives', () => {
       maxTrials: 2, seed: 6, space: small, strategy: 'random', estimator: { maxSamples: 200, batchSize: 32 }, log: (l) => lines.push(l),
       objectives: [{ metric: 'valAccuracy', direction: 'maximize' }, { metric: 'params', direction: 'minimize' }],
     });
+    const before = tf.memory().numTensors;
     const result = await clf.fit(train.x, train.y, { sampleShape: [28, 28, 1], epochs: 1, retrainEpochs: 1, baseline: false });
     clf.dispose();
+    expect(tf.memory().numTensors).toBe(before);
     expect(lines.join('\n')).toMatch(/strategy random searches by its score alone; the Pareto front of what it tries is still reported/);
     expect(result.paretoFront!.length).toBeGreaterThan(0);
   }, 120_000);

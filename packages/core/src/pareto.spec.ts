@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   constrainedDominates,
+  objectiveMetrics,
+  strategyObjectives,
   constraintViolation,
   crowdingDistance,
   dominates,
@@ -144,5 +146,23 @@ describe('hypervolume2d', () => {
     expect(hypervolume2d([[1, 2], [2, 1]], [0, 0])).toBe(3);
     expect(hypervolume2d([[1, 2], [2, 1], [1, 1], [-1, 5]], [0, 0])).toBe(3);
     expect(hypervolume2d([], [0, 0])).toBe(0);
+  });
+});
+
+describe('strategyObjectives and objectiveMetrics', () => {
+  const two = [{ metric: 'valAccuracy', direction: 'maximize' }, { metric: 'params', direction: 'minimize' }] as const;
+  it("takes the strategy's own options over the engine's, the engine's over none, and checks what is given", () => {
+    expect(strategyObjectives({})).toEqual({ objectives: [], constraints: [] });
+    expect(strategyObjectives({}, { objectives: two })).toEqual({ objectives: two, constraints: [] });
+    const own = [{ metric: 'seconds', direction: 'minimize' }] as const;
+    expect(strategyObjectives({ objectives: own }, { objectives: two, constraints: [{ metric: 'params', max: 9 }] })).toEqual({ objectives: own, constraints: [{ metric: 'params', max: 9 }] });
+    expect(() => strategyObjectives({ objectives: [{ metric: 'x', direction: 'up' as never }] })).toThrow(/direction 'maximize' or 'minimize'/);
+    expect(() => strategyObjectives({ constraints: [{ metric: 'params' }] })).toThrow(/at least one bound/);
+  });
+  it('keeps only the finite metrics the objectives and constraints name', () => {
+    const set = { objectives: [two[0]], constraints: [{ metric: 'params', max: 10 }] };
+    expect(objectiveMetrics({ metrics: { valAccuracy: 0.5, params: 7, loss: 1, seconds: Number.NaN } }, set)).toEqual({ valAccuracy: 0.5, params: 7 });
+    expect(objectiveMetrics({ metrics: { valAccuracy: Number.POSITIVE_INFINITY } }, set)).toEqual({});
+    expect(objectiveMetrics(undefined, set)).toEqual({});
   });
 });

@@ -68,6 +68,53 @@ export function checkParetoOptions(objectives: readonly MetricObjective[], const
   }
 }
 
+/** The objectives and constraints a strategy selects by. */
+export interface StrategyObjectives {
+  readonly objectives: readonly MetricObjective[];
+  readonly constraints: readonly MetricConstraint[];
+}
+
+/**
+ * The objectives and constraints a multi-objective strategy selects by: those of its own options
+ * when given, else the engine's (`engine.objectives`, `engine.constraints`), else none. Options
+ * given are checked ({@link checkParetoOptions}).
+ *
+ * @param own - the strategy's `objectives` and `constraints` options
+ * @param engine - the engine it runs on, once known (`run`); leave it out in a constructor
+ * @throws ConfigurationError `BAD_OBJECTIVE`, `BAD_CONSTRAINT` for bad options
+ * @example
+ * ```ts
+ * import { strategyObjectives } from '@autonas/core';
+ * const engine = { objectives: [{ metric: 'valAccuracy', direction: 'maximize' as const }, { metric: 'params', direction: 'minimize' as const }] };
+ * strategyObjectives({}, engine).objectives.length; // 2
+ * strategyObjectives({ constraints: [{ metric: 'params', max: 1e5 }] }, engine).constraints[0]?.max; // 100000
+ * ```
+ */
+export function strategyObjectives(
+  own: { readonly objectives?: readonly MetricObjective[]; readonly constraints?: readonly MetricConstraint[] },
+  engine?: { readonly objectives?: readonly MetricObjective[]; readonly constraints?: readonly MetricConstraint[] },
+): StrategyObjectives {
+  if (own.objectives || own.constraints) checkParetoOptions(own.objectives?.length ? own.objectives : [{ metric: 'score', direction: 'maximize' }], own.constraints ?? []);
+  return { objectives: own.objectives ?? engine?.objectives ?? [], constraints: own.constraints ?? engine?.constraints ?? [] };
+}
+
+/**
+ * The finite metrics of a trial that objectives or constraints name (what a multi-objective
+ * strategy keeps of each trial it learns from); empty for a missing trial.
+ *
+ * @example
+ * ```ts
+ * import { objectiveMetrics } from '@autonas/core';
+ * const trial = { metrics: { valAccuracy: 0.9, params: 1200, seconds: 3, loss: Number.NaN } };
+ * objectiveMetrics(trial, { objectives: [{ metric: 'valAccuracy', direction: 'maximize' }], constraints: [{ metric: 'params', max: 5000 }] });
+ * // { valAccuracy: 0.9, params: 1200 }
+ * ```
+ */
+export function objectiveMetrics(trial: Pick<TrialRecord, 'metrics'> | undefined, set: StrategyObjectives): Record<string, number> {
+  const keys = new Set([...set.objectives, ...set.constraints].map((o) => o.metric));
+  return Object.fromEntries(Object.entries(trial?.metrics ?? {}).filter(([k, v]) => keys.has(k) && Number.isFinite(v)));
+}
+
 /**
  * Total violation of `constraints` by `metrics`: the sum of how far each metric is beyond its
  * bounds; 0 when feasible, `Infinity` when a constrained metric is missing or not finite.

@@ -1,33 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ContainerModule, Experiment, InMemoryTrialStore, PerformanceEstimator, Random, TrialStore, SearchSpace, SearchStrategy, architectureHash, createContainer, hypervolume2d, paretoFront,
-  type Architecture, type DecisionValue, type Estimate, type MetricObjective, type TrialRecord,
+  ContainerModule, Experiment, InMemoryTrialStore, PerformanceEstimator, Random, TrialStore, SearchSpace, SearchStrategy, architectureHash, createContainer, paretoFront,
+  type TrialRecord,
 } from '@autonas/core';
-import { GridSpace } from '@autonas/testing';
+import { zdt1Problem } from '@autonas/testing';
 import { EvolutionStrategy } from './evolution-strategy.js';
 
-const KEYS = ['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7'];
-/** 8 decisions of 10 choices: 10^8 architectures. */
-const space = () => new GridSpace(Object.fromEntries(KEYS.map((k) => [k, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]])));
-/** ZDT1 on the grid (both minimised): f1 = x0/9, f2 = g (1 - sqrt(f1 / g)), g = 1 + 9 mean(x1..x7)/9. Its front is g = 1. */
-function zdt1(d: Readonly<Record<string, DecisionValue>>): { f1: number; f2: number } {
-  const v = KEYS.map((k) => Number(d[`grid/${k}`]) / 9);
-  const f1 = v[0]!;
-  const g = 1 + (9 * v.slice(1).reduce((s, x) => s + x, 0)) / 7;
-  return { f1, f2: g * (1 - Math.sqrt(f1 / g)) };
-}
-/** A synthetic estimator: no training, the metrics are ZDT1's objectives. */
-const zdtEstimator: PerformanceEstimator = {
-  name: 'zdt1',
-  async estimate(arch: Architecture): Promise<Estimate> {
-    const { f1, f2 } = zdt1(arch.decisions ?? {});
-    return { score: -(f1 + f2), metrics: { f1, f2 }, cost: { seconds: 0 } };
-  },
-};
-const objectives: MetricObjective[] = [
-  { metric: 'f1', direction: 'minimize' },
-  { metric: 'f2', direction: 'minimize' },
-];
+/** ZDT1 on 8 decisions of 10 choices (10^8 architectures); its front is x1..x7 = 0. */
+const zdt = zdt1Problem(8);
+const space = () => zdt.space();
+const zdt1 = zdt.objective;
+const zdtEstimator = zdt.estimator;
+const objectives = zdt.objectives;
 
 async function search(strategy: EvolutionStrategy, maxTrials: number, constraints?: { metric: string; max: number }[], store?: InMemoryTrialStore) {
   const module = new ContainerModule(({ bind, rebind }) => {
@@ -38,7 +22,7 @@ async function search(strategy: EvolutionStrategy, maxTrials: number, constraint
   });
   return createContainer({ maxTrials, seed: 1, objectives, ...(constraints ? { constraints } : {}) }, module).get(Experiment).run();
 }
-const hv = (front: readonly TrialRecord[]) => hypervolume2d(front.map((t) => [-t.metrics.f1!, -t.metrics.f2!]), [-1.01, -10.01]);
+const hv = zdt.hypervolume;
 
 describe('EvolutionStrategy with two objectives (NSGA-II style)', () => {
   it('finds a front with a larger hypervolume than random search on ZDT1, over several seeds', async () => {

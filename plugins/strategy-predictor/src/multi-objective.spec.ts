@@ -1,31 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ContainerModule, Experiment, PerformanceEstimator, SearchSpace, SearchStrategy, createContainer, hypervolume2d,
-  type Architecture, type AskTellStrategy, type DecisionValue, type Estimate, type MetricObjective, type TrialRecord,
+  ContainerModule, Experiment, PerformanceEstimator, SearchSpace, SearchStrategy, createContainer,
+  type AskTellStrategy, type TrialRecord,
 } from '@autonas/core';
-import { GridSpace } from '@autonas/testing';
+import { zdt1Problem } from '@autonas/testing';
 import { PredictorStrategy } from './predictor-strategy.js';
 
-const KEYS = ['x0', 'x1', 'x2', 'x3', 'x4', 'x5'];
-const space = () => new GridSpace(Object.fromEntries(KEYS.map((k) => [k, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]])));
-/** ZDT1 on the grid (both minimised); its front is x1..x5 = 0. */
-function zdt1(d: Readonly<Record<string, DecisionValue>>): { f1: number; f2: number } {
-  const v = KEYS.map((k) => Number(d[`grid/${k}`]) / 9);
-  const f1 = v[0]!;
-  const g = 1 + (9 * v.slice(1).reduce((s, x) => s + x, 0)) / 5;
-  return { f1, f2: g * (1 - Math.sqrt(f1 / g)) };
-}
-const zdtEstimator: PerformanceEstimator = {
-  name: 'zdt1',
-  async estimate(arch: Architecture): Promise<Estimate> {
-    const { f1, f2 } = zdt1(arch.decisions ?? {});
-    return { score: -(f1 + f2), metrics: { f1, f2 }, cost: { seconds: 0 } };
-  },
-};
-const objectives: MetricObjective[] = [
-  { metric: 'f1', direction: 'minimize' },
-  { metric: 'f2', direction: 'minimize' },
-];
+/** ZDT1 on 6 decisions of 10 choices; its front is x1..x5 = 0. */
+const zdt = zdt1Problem(6);
+const space = () => zdt.space();
+const zdt1 = zdt.objective;
+const zdtEstimator = zdt.estimator;
+const objectives = zdt.objectives;
 const small = { ensembleSize: 3, hiddenUnits: 16, epochs: 30, maxSteps: 60, candidates: 60, randomCandidates: 10 };
 
 async function search(strategy: AskTellStrategy, maxTrials: number, constraints?: { metric: string; max: number }[]) {
@@ -36,7 +22,7 @@ async function search(strategy: AskTellStrategy, maxTrials: number, constraints?
   });
   return createContainer({ maxTrials, seed: 1, objectives, ...(constraints ? { constraints } : {}) }, module).get(Experiment).run();
 }
-const hv = (front: readonly TrialRecord[]) => hypervolume2d(front.map((t) => [-t.metrics.f1!, -t.metrics.f2!]), [-1.01, -10.01]);
+const hv = zdt.hypervolume;
 
 describe('PredictorStrategy with two objectives (random-weight scalarisation)', () => {
   it('draws weights on the simplex, the same ones for the same batch', () => {

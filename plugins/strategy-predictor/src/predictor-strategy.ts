@@ -6,7 +6,8 @@ import {
   SearchStrategy,
   StateError,
   architectureHash,
-  checkParetoOptions,
+  objectiveMetrics,
+  strategyObjectives,
   constraintViolation,
   isUsableScore,
   type Architecture,
@@ -312,15 +313,12 @@ export class PredictorStrategy extends AskTellStrategy {
     this.maxAttempts = options.maxAttempts ?? 2000;
     this.rng = new Random(options.seed ?? 0);
     this.trainSeed = new Random(`predictor-train/${options.seed ?? 0}`).uint32();
-    this.objectives = options.objectives ?? [];
-    this.constraints = options.constraints ?? [];
-    if (options.objectives || options.constraints) checkParetoOptions(this.objectives.length ? this.objectives : [{ metric: 'score', direction: 'maximize' }], this.constraints);
+    ({ objectives: this.objectives, constraints: this.constraints } = strategyObjectives(options));
   }
 
   /** Takes the engine's objectives and constraints (unless given as options), then searches. */
   override run(engine: ExecutionEngine, space: SearchSpace): Promise<void> {
-    if (!this.options.objectives && engine.objectives) this.objectives = engine.objectives;
-    if (!this.options.constraints && engine.constraints) this.constraints = engine.constraints;
+    ({ objectives: this.objectives, constraints: this.constraints } = strategyObjectives(this.options, engine));
     if (this.multiObjective && this.trials.some((t) => !t.metrics)) {
       // Trials told before the objectives were known (rerun on resume) get their metrics from the history.
       const byHash = new Map(engine.history().map((t) => [t.hash, t]));
@@ -332,8 +330,7 @@ export class PredictorStrategy extends AskTellStrategy {
 
   /** The metrics of a trial that the objectives and constraints name. */
   private objectiveMetrics(trial: TrialRecord | undefined): Record<string, number> {
-    const keys = new Set([...this.objectives, ...this.constraints].map((o) => o.metric));
-    return Object.fromEntries(Object.entries(trial?.metrics ?? {}).filter(([k, v]) => keys.has(k) && Number.isFinite(v)));
+    return objectiveMetrics(trial, { objectives: this.objectives, constraints: this.constraints });
   }
 
   /** True when it learns a random scalarisation of several objectives. */
