@@ -121,6 +121,17 @@ describe('MorphismBoStrategy', () => {
     for (const t of trials.slice(1)) expect(trials[t.parent!]!.status).toBe('completed');
   });
 
+  it('refuses a start network over its limits with a typed error, instead of searching at random', async () => {
+    const space = new MorphismSpace(new OneNetworkSpace(start), { maxParams: 1_000_000, maxDepth: 8 });
+    const params = inferShapes(start).totalParams;
+    const tight = new MorphismBoStrategy({ seed: 1, ...quick, maxParams: params - 1 });
+    expect(() => tight.ask(space, [])).toThrow(ConfigurationError);
+    expect(() => new MorphismBoStrategy({ seed: 1, ...quick, maxParams: params - 1 }).ask(space, [])).toThrow(new RegExp(`maxParams ${params - 1}.*default network has ${params} parameters`));
+    // Within the limits it starts from that network.
+    const ok = new MorphismBoStrategy({ seed: 1, ...quick, maxParams: params });
+    expect(architectureHash(asProposal((await ok.ask(space, []))!).architecture)).toBe(architectureHash(space.defaultArchitecture()));
+  });
+
   it('says to wrap a space that rejects grown networks', async () => {
     const strategy = new MorphismBoStrategy({ seed: 1, ...quick });
     await expect(search(strategy, new OneNetworkSpace(start), 3)).rejects.toThrow(ConfigurationError);

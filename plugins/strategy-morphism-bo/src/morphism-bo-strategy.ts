@@ -6,6 +6,7 @@ import {
   SearchStrategy,
   StateError,
   architectureHash,
+  inferShapes,
   type Architecture,
   type Proposal,
   type SearchSpace,
@@ -14,6 +15,7 @@ import {
 import { architectureKernel, describeArchitecture, type ArchitectureDescriptor } from './distance.js';
 import { GaussianProcess, upperConfidenceBound } from './gaussian-process.js';
 import { withLineage } from './lineage.js';
+import { weightedDepth } from './graph.js';
 import { MorphismSpace } from './morphism-space.js';
 import { optimizeAcquisition, randomMorphisms, withinLimits, type MorphismLimits, type SearchRoot } from './tree-search.js';
 
@@ -121,16 +123,18 @@ export class MorphismBoStrategy extends AskTellStrategy {
   }
 
   ask(space: SearchSpace, history: readonly TrialRecord[]): Architecture | Proposal | undefined | Promise<Architecture | Proposal | undefined> {
+    // Limits left unset take a MorphismSpace's, so the search does not grow networks the space would refuse.
+    const own = space instanceof MorphismSpace ? space.limits : {};
+    const limits = { maxParams: this.options.maxParams ?? own.maxParams, maxDepth: this.options.maxDepth ?? own.maxDepth };
     const initialCount = Math.max(this.options.initialTrials ?? 1, this.options.initial?.length ?? 0);
     while (this.initialDone < initialCount) {
       const i = this.initialDone++;
       const given = this.options.initial?.[i];
       const arch = given ?? (i === 0 && space.defaultArchitecture ? space.defaultArchitecture() : this.sampleUnseen(space));
+      // A start network over the limits could never be grown: the search would silently be random sampling.
+      if (arch && (given || i === 0) && !withinLimits(arch, limits)) throw startOverLimits(arch, limits, given ? `initial network ${i}` : "the space's default network");
       if (arch && this.fresh(arch)) return arch;
     }
-    // Limits left unset take a MorphismSpace's, so the search does not grow networks the space would refuse.
-    const own = space instanceof MorphismSpace ? space.limits : {};
-    const limits = { maxParams: this.options.maxParams ?? own.maxParams, maxDepth: this.options.maxDepth ?? own.maxDepth };
     const roots: SearchRoot[] = this.observations.filter((o) => withinLimits(o.arch, limits)).map((o) => ({ id: o.trialId, arch: o.arch, score: o.score }));
     if (roots.length === 0) {
       // Nothing trained yet but trials running (several in flight): wait for a result to grow from.
@@ -222,6 +226,17 @@ export class MorphismBoStrategy extends AskTellStrategy {
     }
     return undefined;
   }
+}
+
+/** The error for a start network that no morphism could grow within the limits. */
+function startOverLimits(arch: Architecture, limits: MorphismLimits, what: string): ConfigurationError {
+  let size = 'cannot be measured';
+  try {
+    size = `has ${inferShapes(arch).totalParams} parameters and depth ${weightedDepth(arch)}`;
+  } catch (e) {
+    size = `cannot be measured (${(e as Error).message})`;
+  }
+  return new ConfigurationError('START_OVER_LIMITS', `morphism-bo grows networks within maxParams ${limits.maxParams ?? 1_000_000} and maxDepth ${limits.maxDepth ?? 16}, but ${what} ${size}; raise the limits or start from a smaller network`);
 }
 
 /**
