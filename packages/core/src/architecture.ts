@@ -164,8 +164,14 @@ export function canonicalForm(arch: Architecture): string {
  * node ids, node order or the order of inputs of commutative ops; different otherwise.
  */
 export function architectureHash(arch: Architecture): string {
-  return sha256Hex(canonicalForm(arch));
+  // Architectures are immutable values (every field is readonly), so an object's hash is computed once.
+  let hash = hashes.get(arch);
+  if (hash === undefined) hashes.set(arch, (hash = sha256Hex(canonicalForm(arch))));
+  return hash;
 }
+
+/** Hashes already computed, by architecture object. */
+const hashes = new WeakMap<Architecture, string>();
 
 /** Parameter values that are defaults and add nothing to a summary. */
 const QUIET: Readonly<Record<string, ParamValue>> = { padding: 'same', activation: 'linear', strides: 1, useBias: true };

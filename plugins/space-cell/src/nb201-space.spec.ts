@@ -112,3 +112,21 @@ function zeroAwareKey(cell: ReturnType<typeof parseNb201>): string {
   });
   return nodes[3]!;
 }
+
+describe('Nb201Space memoises what it builds', () => {
+  it('gives the same frozen network for the same decisions, validates it without rebuilding, and still refuses a tampered one', () => {
+    const space = new Nb201Space({ inputShape: [8, 8, 1], numClasses: 10 });
+    const rng = new Random(3);
+    const a = space.sample(rng);
+    const again = space.build(a.decisions!);
+    expect(again).toBe(a);
+    expect(Object.isFrozen(a) && Object.isFrozen(a.nodes) && Object.isFrozen(a.nodes[1]!.params)).toBe(true);
+    expect(space.validate(a)).toEqual({ valid: true });
+    // A copy whose graph no longer matches its decisions is refused, memo or not.
+    const tampered = { ...a, nodes: a.nodes.filter((n) => n.op !== 'zeros' && !n.id.startsWith('head/relu')).map((n) => (n.id === 'head/gap' ? { ...n, inputs: ['head/bn'] } : n)) };
+    expect(space.validate(tampered)).toMatchObject({ valid: false });
+    // A mutation is another network (by hash), also when its parent came from the memo.
+    const m = space.mutate(a, rng);
+    expect(architectureHash(m)).not.toBe(architectureHash(a));
+  });
+});

@@ -144,6 +144,8 @@ export class Nb201Space implements SearchSpace {
   readonly name = 'nb201';
   readonly options: Readonly<Required<Nb201SpaceOptions>>;
   private readonly list: readonly Decision[];
+  /** Networks built, by their decisions, least recently used first. */
+  private readonly built = new Map<string, Architecture>();
 
   constructor(options: Nb201SpaceOptions) {
     const o = { channels: options.channels ?? 16, cellsPerStage: options.cellsPerStage ?? 5, inputShape: options.inputShape, numClasses: options.numClasses };
@@ -176,8 +178,20 @@ export class Nb201Space implements SearchSpace {
       if (!d.choices.includes(v)) throw new InvalidArchitectureError('BAD_CHOICE', `decision "${d.name}" = ${JSON.stringify(v)} is not one of ${NB201_OPS.join(', ')}`);
       full[d.name] = v;
     }
+    // The 15,625 networks are built once each (up to the memo's size): strategies on a tabular
+    // benchmark sample, mutate and validate far more often than anything is trained.
+    const key = this.list.map((d) => full[d.name]).join('|');
+    const kept = this.built.get(key);
+    if (kept) {
+      this.built.delete(key);
+      this.built.set(key, kept);
+      return kept;
+    }
     const cell = [0, 1, 2].map((i) => Array.from({ length: i + 1 }, (_, j) => String(full[decisionName(i + 1, j)]))) as unknown as Nb201Cell;
-    return this.network(cell, full);
+    const arch = deepFreeze(this.network(cell, full));
+    this.built.set(key, arch);
+    if (this.built.size > BUILT_MEMO) this.built.delete(this.built.keys().next().value!);
+    return arch;
   }
 
   /** The architecture of a NAS-Bench-201 string. */
@@ -223,7 +237,8 @@ export class Nb201Space implements SearchSpace {
     const reasons: string[] = [];
     if (arch.space !== this.name) reasons.push(`architecture is from space "${arch.space}", not "${this.name}"`);
     try {
-      if (architectureHash(this.build(this.valuesOf(arch))) !== architectureHash(arch)) reasons.push('graph does not match its decisions');
+      const built = this.build(this.valuesOf(arch));
+      if (built !== arch && architectureHash(built) !== architectureHash(arch)) reasons.push('graph does not match its decisions');
     } catch (e) {
       reasons.push(e instanceof Error ? e.message : String(e));
     }
@@ -271,6 +286,18 @@ export class Nb201Space implements SearchSpace {
     if (!arch.decisions) throw new InvalidArchitectureError('NO_DECISIONS', 'architecture carries no decision values');
     return { ...arch.decisions };
   }
+}
+
+/** Networks an {@link Nb201Space} keeps built (about 40 KiB each, so about 40 MiB). */
+const BUILT_MEMO = 1024;
+
+/** `o` and everything in it frozen: a memoised network is shared, so nobody may change it. */
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
 }
 
 /** One cell on `x`; returns the id of its output. Zero nodes are undefined until something needs them. */
