@@ -50,6 +50,7 @@ import {
 } from '@autonas/data';
 import { openExperimentDirectory, type ExperimentDirectory } from '@autonas/store-sqlite';
 import { evaluateModel, initRuntime, loadModel, saveModel, tf, type ModelArtifact, type RuntimeInfo, type tfl } from '@autonas/tfjs';
+import { checkCallbacks, historyOf, kerasLogs, type Callback, type History } from './keras.js';
 import { builtinPlugins, type EstimatorPlugin, type PreparedEstimator, type RunnerPlugin, type StrategyPlugin, type TrainingOptions } from './builtins.js';
 import { KFoldEstimator } from './k-fold-estimator.js';
 import { memoryPhaseStores, RetrainEstimator, runPhaseTrial, singleArchitectureSpace, type Phase } from './phases.js';
@@ -164,6 +165,8 @@ export interface FitOptions<X = FeatureInput, Y = LabelInput> {
   readonly onTrialStart?: (trial: TrialRecord, phase: Phase) => void;
   readonly onTrialEpoch?: (trial: TrialRecord, metrics: EpochMetrics, phase: Phase) => void;
   readonly onTrialEnd?: (trial: TrialRecord, phase: Phase) => void;
+  /** Keras-style callbacks ({@link Callback}): `onEpochEnd(epoch, logs, { trial, phase })`, trial and job begin and end. */
+  readonly callbacks?: readonly Callback[];
 }
 
 /** What {@link AutoModel.fit} returns. */
@@ -179,6 +182,8 @@ export interface FitResult {
   readonly expectedTrials?: number;
   /** True when the retraining's time could not match what the best trial trained, so the trial's own model was kept. */
   readonly keptTrialModel: boolean;
+  /** The final model's learning curve, shaped as Keras's `History` (`history.history.loss`, `.val_accuracy`, …). */
+  readonly history: History;
   readonly trials: readonly TrialRecord[];
   readonly stoppedBy: ExperimentResult['stoppedBy'];
   readonly searchSeconds: number;
@@ -389,7 +394,9 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
     const started = performance.now();
     if (options.budget !== undefined && !(options.budget > 0)) throw new ConfigurationError('BAD_BUDGET', `budget must be positive seconds, got ${options.budget}`);
     const log = this.options.log ?? (() => {});
+    const callbacks = checkCallbacks(options.callbacks);
     const runtime = await initRuntime({ backend: this.options.backend, log });
+    for (const c of callbacks) c.onTrainBegin?.();
     const seed = this.options.seed ?? 0;
     const p = this.prepare(x, y, options);
     this.prepared = undefined;
@@ -399,6 +406,11 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
       bus.on('trial:start', ({ trial }) => options.onTrialStart?.(trial, phase));
       bus.on('trial:epoch', ({ trial, metrics }) => options.onTrialEpoch?.(trial, metrics, phase));
       bus.on('trial:end', ({ trial }) => options.onTrialEnd?.(trial, phase));
+      for (const c of callbacks) {
+        if (c.onTrialBegin) bus.on('trial:start', ({ trial }) => c.onTrialBegin!(trial, phase));
+        if (c.onEpochEnd) bus.on('trial:epoch', ({ trial, metrics }) => c.onEpochEnd!(metrics.epoch, kerasLogs(metrics), { trial, phase }));
+        if (c.onTrialEnd) bus.on('trial:end', ({ trial }) => c.onTrialEnd!(trial, phase, kerasLogs({ epoch: 0, ...trial.metrics })));
+      }
       return bus;
     };
     // Estimators score their head's default objective natively (validation accuracy, negated validation loss); another one given is read from their metrics.
@@ -544,13 +556,15 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
         await this.save(location);
         experiment.store.saveBestModel({ location, trialId: best.id });
       }
+      const history = retrain ? historyOf(retrain.trial, 'retrain', retrain.samples) : historyOf(best, best === baseline?.trial ? 'baseline' : 'search', best.metrics.trainSamples);
       this.result = {
-        best, winner: best === baseline?.trial ? 'baseline' : 'search', keptTrialModel, trials: search.trials, stoppedBy: search.stoppedBy, searchSeconds: search.seconds, objective: p.objective, bestValue: objectiveValue(best.score!, p.objective), retrain, runtime,
+        best, winner: best === baseline?.trial ? 'baseline' : 'search', keptTrialModel, history, trials: search.trials, stoppedBy: search.stoppedBy, searchSeconds: search.seconds, objective: p.objective, bestValue: objectiveValue(best.score!, p.objective), retrain, runtime,
         ...(search.paretoFront ? { paretoFront: search.paretoFront } : {}),
         ...(baseline ? { baseline } : {}),
         ...(expectedTrials !== undefined ? { expectedTrials } : {}),
         ...(oneShot ? { oneShot } : {}),
       };
+      for (const c of callbacks) c.onTrainEnd?.({ history });
       return this.result;
     } finally {
       baselineArtifact?.dispose();

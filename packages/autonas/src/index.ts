@@ -1,4 +1,5 @@
 export * from './auto-model.js';
+export * from './keras.js';
 export * from './builtins.js';
 export * from './phases.js';
 export * from './task-inputs.js';
@@ -8,7 +9,7 @@ export * from './structured-data-classifier.js';
 export * from './structured-data-regressor.js';
 export * from '@autonas/core';
 export { loadMnist, createDataset, createRegressionDataset, splitDataset, TablePreprocessor, augmentBatch, checkAugment, type AugmentOptions, type Dataset } from '@autonas/data';
-export { initRuntime, compileArchitecture, trainModel, evaluateModel, saveModel, loadModel, type RuntimeInfo } from '@autonas/tfjs';
+export { tf, initRuntime, compileArchitecture, trainModel, evaluateModel, saveModel, loadModel, type RuntimeInfo } from '@autonas/tfjs';
 export { ChainSpace, chainSpace, chainSpaceModule, type ChainSpaceOptions } from '@autonas/space-chain';
 export { DenseSpace, denseSpace, denseSpaceModule, type DenseSpaceOptions } from '@autonas/space-dense';
 export { RandomStrategy, randomStrategy, randomStrategyModule, type RandomStrategyOptions } from '@autonas/strategy-random';
