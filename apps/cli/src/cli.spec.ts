@@ -47,6 +47,27 @@ describe('autonas CLI', () => {
     expect(i.err[0]).toContain('--workers runs low-fidelity trials in worker processes; it does not apply to --one-shot');
   });
 
+  it('--json writes one JSON event per line on stdout, every phase\'s trials included, and the usual lines on stderr', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'autonas-json-'));
+    const c = capture();
+    const code = await runCli(['search', '--json', '--max-trials', '1', '--workers', '1', '--train-size', '1000', '--trial-samples', '400', '--retrain-epochs', '1', '--backend', 'wasm', '--seed', '2', '--out', dir], c.io);
+    expect(code).toBe(0);
+    const events = c.out.map((l) => JSON.parse(l) as { event: string; phase?: string; id?: number; time: string; [k: string]: unknown });
+    expect(events.every((e) => typeof e.time === 'string' && !Number.isNaN(Date.parse(e.time)))).toBe(true);
+    expect(events[0]!.event).toBe('plan');
+    const ends = events.filter((e) => e.event === 'trial:end').map((e) => `${e.phase}:${e.id}:${e.status}`);
+    expect(ends).toEqual(['baseline:0:completed', 'search:0:completed', 'retrain:0:completed']);
+    expect(events.filter((e) => e.event === 'trial:epoch' && e.phase === 'retrain').map((e) => e.epoch)).toEqual([0]);
+    const result = events.at(-1)!;
+    expect(result.event).toBe('result');
+    expect((result.test as { accuracy: number }).accuracy).toBeGreaterThan(0.11); // above chance after 1 epoch on 400 images
+    expect(c.err.join('\n')).toMatch(/test accuracy: \d+\.\d\d%/);
+    // A refused flag is an error event too.
+    const bad = capture();
+    expect(await runCli(['search', '--json', '--max-trials', 'many'], bad.io)).toBe(1);
+    expect(JSON.parse(bad.out[0]!)).toMatchObject({ event: 'error', code: 'BAD_ARGUMENT' });
+  }, 300_000);
+
   it('--plan estimates time and memory from a timed probe and searches nothing', async () => {
     const dir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'autonas-plan-')), 'out');
     const c = capture();

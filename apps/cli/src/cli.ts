@@ -104,6 +104,8 @@ accuracy on the held-out test set and saves it.
   --supernet-steps N      supernet training steps with --one-shot (batches of 64)  [1000]
   --no-baseline           skip the plain ResNet-style network trained first for comparison
   --plan                  only estimate the search's time and memory (a short timed probe)
+  --json                  one JSON event per line on stdout (plan, trial:start, trial:epoch,
+                          trial:end with its phase, result, error); the usual lines go to stderr
   --resume DIR            continue the search kept in DIR (its --out) after a crash or kill:
                           completed trials are kept, the budget counts what was spent, flags
                           not given again are the first run's. Without it, --out starts afresh.
@@ -200,6 +202,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     io.err(`autonas: unknown command "${command}"; try "autonas search --help", "autonas dashboard --help" or "autonas worker --help"`);
     return 2;
   }
+  let emit: (event: Record<string, unknown>) => void = () => {};
   try {
     const { values } = parseArgs({
       args: [...rest],
@@ -212,13 +215,20 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
         'one-shot': { type: 'boolean' }, 'supernet-steps': { type: 'string' }, workers: { type: 'string' }, ...SEARCH_DASHBOARD_OPTIONS,
         budget: { type: 'string' }, objective: { type: 'string' }, objectives: { type: 'string' }, 'max-params': { type: 'string' }, plugin: { type: 'string', multiple: true },
         redis: { type: 'string' }, queue: { type: 'string' }, augment: { type: 'string' },
-        data: { type: 'string' }, target: { type: 'string' },
+        data: { type: 'string' }, target: { type: 'string' }, json: { type: 'boolean' },
       },
       strict: true,
     });
     if (values.help) {
       io.out(HELP);
       return 0;
+    }
+    if (values.json) {
+      // One JSON event per line on stdout for scripts; the human lines go to stderr.
+      const raw = io;
+      emit = (event) => raw.out(JSON.stringify({ ...event, time: new Date().toISOString() }));
+      io = { out: (l) => raw.err(l), err: (l) => raw.err(l) };
+      if ((values.strategy ?? SEARCH_DEFAULTS.strategy) === 'darts') throw new AutonasError('BAD_ARGUMENT', '--json reports the trials of the pipeline; --strategy darts runs its own search and prints lines only');
     }
     const resume = values.resume === undefined ? undefined : path.resolve(values.resume);
     if (resume && values.out !== undefined && path.resolve(values.out) !== resume) throw new AutonasError('BAD_ARGUMENT', `--resume ${values.resume} continues the search kept there; give no other --out`);
@@ -310,9 +320,18 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
       const fitOptions = { sampleShape: train.sampleShape, epochs, retrainEpochs: budget !== undefined && !retrainEpochsGiven ? undefined : retrainEpochs, retrainTimeLimit, retrainLearningRate, folds, baseline, budget };
       const plan = await clf.plan(train.x, train.y, fitOptions);
       io.out(`plan (from a timed probe; candidates differ in size):\n  ${plan.lines.join('\n  ')}`);
+      emit({ event: 'plan', dataset, train: train.size, test: test.size, secondsPerTrial: plan.secondsPerTrial, trials: plan.trials, totalSeconds: plan.totalSeconds, memoryBytes: plan.memoryBytes });
       if (values.plan) return 0;
       dashboard?.setPlan(plan);
-      const result = await clf.fit(train.x, train.y, { ...fitOptions, onTrialEnd: (t, phase) => phase === 'search' && io.out(trialLine(t)) });
+      const result = await clf.fit(train.x, train.y, {
+        ...fitOptions,
+        onTrialStart: (t, phase) => emit({ event: 'trial:start', phase, id: t.id, summary: summarize(t.architecture) }),
+        onTrialEpoch: (t, metrics, phase) => emit({ event: 'trial:epoch', phase, id: t.id, ...metrics }),
+        onTrialEnd: (t, phase) => {
+          if (phase === 'search') io.out(trialLine(t));
+          emit({ event: 'trial:end', phase, id: t.id, status: t.status, score: t.score, seconds: t.seconds, metrics: t.metrics, ...(t.cached ? { cached: true } : {}), ...(t.error ? { error: t.error } : {}) });
+        },
+      });
       const testMetrics = await clf.evaluate(test.x, test.y, { sampleShape: test.sampleShape });
       await clf.save(out);
       const seconds = (performance.now() - t0) / 1000;
@@ -352,12 +371,14 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
         plan: { secondsPerTrial: plan.secondsPerTrial, trials: plan.trials, totalSeconds: plan.totalSeconds, memoryBytes: plan.memoryBytes, probe: { params: plan.probe.params, trainSamplesPerSecond: plan.probe.trainSamplesPerSecond } },
       };
       await fs.writeFile(path.join(out, 'report.json'), JSON.stringify(report, null, 2));
+      emit({ event: 'result', best: { id: result.best.id, score: result.best.score, summary: summarize(result.best.architecture) }, winner: result.winner, test: testMetrics, out, report: path.join(out, 'report.json'), totalSeconds: seconds });
       return 0;
     } finally {
       clf.dispose();
       await dashboard?.close();
     }
   } catch (e) {
+    if (e instanceof AutonasError) emit({ event: 'error', code: e.code, message: e.message });
     return cliError(e, io);
   }
 }
