@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import { ImageClassifier, StructuredDataClassifier, loadMnist, type Dataset } from 'autonas';
 import { loadData } from '@autonas/data';
+import { hasChromium, launchTestBrowser } from '@autonas/dashboard/testing';
 import { runCli } from './cli.js';
 
 const NAMES = ['zero', 'one', 'two', 'three'];
@@ -34,6 +35,9 @@ function writeDigits(ds: Dataset, dir: string, per: number): void {
     fs.writeFileSync(path.join(dir, NAMES[k]!, `${i}.png`), PNG.sync.write(img));
   }
 }
+
+let nodeNames: readonly (string | number)[] = [];
+let testFiles: readonly string[] = [];
 
 const FAST = ['--max-trials', '1', '--workers', '1', '--no-baseline', '--epochs', '3', '--retrain-epochs', '10', '--backend', 'wasm'];
 
@@ -65,7 +69,65 @@ describe('autonas search --data', () => {
     const accuracy = names.filter((n, i) => n === test.labels[i]).length / names.length;
     expect(accuracy).toBeGreaterThan(0.5);
     clf.dispose();
+    nodeNames = names;
+    testFiles = test.files ?? [];
   });
+
+  it.skipIf(!hasChromium())('the saved model loads in headless Chromium with plain TensorFlow.js and names the PNG digits as Node does', async () => {
+    expect(nodeNames.length).toBeGreaterThan(0);
+    expect(testFiles).toHaveLength(nodeNames.length);
+    const out = path.join(root, 'out-images');
+    const meta = JSON.parse(fs.readFileSync(path.join(out, 'autonas.json'), 'utf8')) as { classes: string[]; sampleShape: number[] };
+    // No custom layer classes: plain tfjs-layers must know every class in model.json.
+    const topology = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8')).modelTopology as { model_config?: { config: { layers: { class_name: string }[] } }; config?: { layers: { class_name: string }[] } };
+    const classNames = (topology.model_config ?? topology).config!.layers.map((l) => l.class_name);
+    expect(classNames).toContain('Conv2D');
+    expect(classNames.filter((c) => c.startsWith('Autonas'))).toEqual([]);
+    const tfDist = (pkg: string, file: string) => path.join(path.dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`)), 'dist', file);
+    const scripts = [tfDist('@tensorflow/tfjs-core', 'tf-core.min.js'), tfDist('@tensorflow/tfjs-backend-cpu', 'tf-backend-cpu.min.js'), tfDist('@tensorflow/tfjs-layers', 'tf-layers.min.js')];
+    const browser = await launchTestBrowser();
+    try {
+      // A static site on a made-up origin, answered from disk: the page, the tfjs bundles, the saved model, the PNG files.
+      const site = 'http://autonas.test';
+      await browser.context.route(`${site}/**`, async (route) => {
+        const url = new URL(route.request().url());
+        const file = url.pathname === '/' ? undefined : url.pathname.startsWith('/model/') ? path.join(out, url.pathname.slice(7)) : url.pathname.startsWith('/png/') ? decodeURIComponent(url.pathname.slice(4)) : url.pathname.startsWith('/js/') ? scripts[Number(url.pathname.slice(4))] : undefined;
+        if (url.pathname === '/') return route.fulfill({ contentType: 'text/html', body: `<!doctype html><html><body>${scripts.map((_, i) => `<script src="/js/${i}"></script>`).join('')}</body></html>` });
+        if (!file || !fs.existsSync(file)) return route.fulfill({ status: 404, body: 'not found' });
+        const type = file.endsWith('.json') ? 'application/json' : file.endsWith('.png') ? 'image/png' : file.endsWith('.js') ? 'text/javascript' : 'application/octet-stream';
+        return route.fulfill({ contentType: type, body: fs.readFileSync(file) });
+      });
+      await browser.page.goto(`${site}/`);
+      const predicted = await browser.page.evaluate(async ({ files, classes, shape }) => {
+        type Tensor = import('@tensorflow/tfjs-core').Tensor;
+        const tf = (globalThis as unknown as { tf: typeof import('@tensorflow/tfjs-core') & { loadLayersModel(url: string): Promise<{ predict(x: Tensor): Tensor }> } }).tf;
+        await tf.setBackend('cpu');
+        const model = await tf.loadLayersModel('/model/model.json');
+        const [h, w] = shape as [number, number, number];
+        const canvas = new OffscreenCanvas(w, h);
+        const ctx = canvas.getContext('2d')!;
+        const pixels = new Float32Array(files.length * h * w);
+        for (let i = 0; i < files.length; i++) {
+          const bitmap = await createImageBitmap(await (await fetch(`/png${encodeURI(files[i]!)}`)).blob());
+          ctx.drawImage(bitmap, 0, 0);
+          const rgba = ctx.getImageData(0, 0, w, h).data;
+          // Raw 0-255 grey levels, scaled as the CLI scaled the PNG files it trained on.
+          for (let j = 0; j < h * w; j++) pixels[i * h * w + j] = rgba[4 * j]! / 255;
+        }
+        const x = tf.tensor4d(pixels, [files.length, h, w, 1]);
+        const y = model.predict(x);
+        const top = tf.argMax(y, -1);
+        const ids = Array.from(await top.data());
+        x.dispose();
+        y.dispose();
+        top.dispose();
+        return ids.map((k) => classes[k]!);
+      }, { files: testFiles, classes: meta.classes, shape: meta.sampleShape });
+      expect(predicted).toEqual(nodeNames);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
 
   it('searches a structured-data classifier on seattle-weather.csv from vega-datasets, --target weather', async () => {
     const vega = path.resolve(path.dirname(createRequire(import.meta.url).resolve('vega-datasets')), '..');

@@ -26,6 +26,8 @@ export interface ImageData {
   readonly labels: readonly string[] | readonly number[];
   /** The class names in label order, for an image folder (the subfolder names, sorted). */
   readonly classes?: readonly string[];
+  /** For an image folder: the file each sample was read from, in sample order. */
+  readonly files?: readonly string[];
   readonly size: number;
   readonly source: string;
 }
@@ -232,7 +234,7 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions =
   const sample = h * w * channels;
   const x = new Float32Array(decoded.length * sample);
   decoded.forEach((d, i) => writeResized(d, h, w, channels, mode, x, i * sample));
-  return { kind: 'image', format: 'image-folder', x, sampleShape: [h, w, channels], labels: files.map((f) => f.label), classes, size: files.length, source: dir };
+  return { kind: 'image', format: 'image-folder', x, sampleShape: [h, w, channels], labels: files.map((f) => f.label), classes, files: files.map((f) => f.file), size: files.length, source: dir };
 }
 
 function labelsOf(values: readonly unknown[]): string[] | number[] {
