@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArchitectureError, inferShapes, type ArchNode, type Architecture } from '@autonas/core';
 import { initRuntime } from './backend.js';
 import { compileArchitecture, disposeLayerBank, layerKey, tf, tfl, trainableParams } from './compile.js';
+import { withStandardLayers } from './file-io.js';
 
 const node = (id: string, op: string, params: ArchNode['params'], inputs: string[]): ArchNode => ({ id, op, params, inputs });
 
@@ -188,12 +189,15 @@ describe('compileArchitecture', () => {
     model.dispose();
   });
 
-  it('saves and loads the dilated conv2d layer and the zero and shift ops', async () => {
+  it('saves the dilated conv2d layer as a standard Conv2D, and the zero and shift ops, computing the same function once loaded', async () => {
     const model = compileArchitecture(everyOp, { seed: 2 });
     let saved: tf.io.ModelArtifacts | undefined;
-    await model.save(tf.io.withSaveHandler(async (a) => ((saved = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
+    await model.save(withStandardLayers(tf.io.withSaveHandler(async (a) => ((saved = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }))));
+    expect(JSON.stringify(saved!.modelTopology)).not.toContain('Autonas');
     const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
-    expect(loaded.getLayer('dil').getClassName()).toBe('AutonasDilatedConv2D');
+    expect(loaded.getLayer('dil').getClassName()).toBe('Conv2D');
+    expect(loaded.getLayer('dil').getConfig().dilationRate).toEqual([2, 2]);
+    expect(loaded.getLayer('dilv').getConfig().padding).toBe('valid');
     const x = tf.randomNormal([2, 12, 12, 2], 0, 1, 'float32', 4);
     const [a, b] = [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
     const diff = tf.max(tf.abs(tf.sub(a, b)));

@@ -67,7 +67,7 @@ const layerName = (id: string) => id.replace(/[^A-Za-z0-9_.-]/g, '_');
  * `@autonas/core`). Layer names are the node ids; initialisers are seeded. The classifier is a
  * dense layer with softmax, so `predict` returns class probabilities. A `conv2d` with a dilation
  * rate > 1 becomes a layer calling `tf.conv2d` (class `AutonasDilatedConv2D`), so that it trains
- * (see `registerDilatedConvGradients`); every other op is a standard tfjs-layers layer. Shapes are checked first,
+ * (see `registerDilatedConvGradients`), saved by `saveModel` as a standard `Conv2D`; every other op is a standard tfjs-layers layer. Shapes are checked first,
  * without TensorFlow.js, so a bad architecture fails with an `InvalidArchitectureError` that
  * names the node.
  *

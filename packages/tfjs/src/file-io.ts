@@ -199,7 +199,59 @@ export function registerFileRouter(): void {
  * ```
  */
 export async function saveModel(model: tfl.LayersModel, dir: string): Promise<tf.io.SaveResult> {
-  return model.save(fileSystemIO(dir));
+  return model.save(withStandardLayers(fileSystemIO(dir)));
+}
+
+/** A layer of a tfjs layers topology, as `model.json` holds it. */
+interface LayerJson {
+  class_name: string;
+  config: Record<string, unknown>;
+  [k: string]: unknown;
+}
+
+/**
+ * A saved model's topology with only standard tfjs-layers classes: each `AutonasDilatedConv2D`
+ * (the layer that lets a dilated convolution train, see `DilatedConv2D`) becomes the `Conv2D`
+ * with the same filters, kernel size, dilation rate, padding, activation and bias, whose weights
+ * (`name/kernel`, `name/bias`) it already stores under the same names and shapes. Plain
+ * TensorFlow.js, in a browser or Python's converter, then loads the model with no autonas code;
+ * the two compute the same function (a `Conv2D` runs the fused op, whose gradient tfjs does not
+ * have for dilation, so a reloaded model predicts; retraining it needs the original layer).
+ *
+ * @example
+ * ```ts
+ * import type { io } from '@tensorflow/tfjs-core';
+ * import { standardTopology } from '@autonas/tfjs';
+ * declare const artifacts: io.ModelArtifacts;
+ * const portable = { ...artifacts, modelTopology: standardTopology(artifacts.modelTopology) };
+ * ```
+ */
+export function standardTopology<T>(topology: T): T {
+  const rewrite = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(rewrite);
+    if (!node || typeof node !== 'object') return node;
+    const o = node as LayerJson;
+    if (o.class_name === 'AutonasDilatedConv2D') {
+      const c = o.config;
+      const k = Number(c.kernel_size);
+      const d = Number(c.dilation_rate);
+      return {
+        ...o,
+        class_name: 'Conv2D',
+        config: {
+          name: c.name, trainable: c.trainable ?? true, filters: c.filters, kernel_size: [k, k], strides: [1, 1], padding: c.padding,
+          data_format: 'channels_last', dilation_rate: [d, d], activation: c.activation, use_bias: c.use_bias,
+        },
+      };
+    }
+    return Object.fromEntries(Object.entries(o).map(([key, v]) => [key, rewrite(v)]));
+  };
+  return rewrite(topology) as T;
+}
+
+/** An IO handler that saves through `handler` with {@link standardTopology}. */
+export function withStandardLayers(handler: tf.io.IOHandler): tf.io.IOHandler {
+  return { ...handler, save: (a) => handler.save!({ ...a, modelTopology: a.modelTopology && standardTopology(a.modelTopology) }) };
 }
 
 /**
