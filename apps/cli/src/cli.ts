@@ -12,6 +12,7 @@ import { loadSearchFlags, saveSearchFlags } from './resume.js';
 import { WORKER_HELP, runWorkerCommand } from './worker.js';
 import { DARTS_DEFAULTS, runDartsSearch } from './darts.js';
 import type { CliIo } from './io.js';
+import { searchProgress } from './progress.js';
 import { DASHBOARD_HELP, SEARCH_DASHBOARD_HELP, SEARCH_DASHBOARD_OPTIONS, runDashboardCommand, startSearchDashboard } from './dashboard.js';
 
 /** Defaults of `autonas search`: sized so the run ends within 10 minutes on 2 cores on wasm. */
@@ -299,6 +300,10 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
       }, io);
     }
     const t0 = performance.now();
+    // Live bars on a terminal (never with --json); every line then prints above them.
+    const progress = searchProgress(values.json ? { write: () => true } : io.progress ?? { write: () => true }, io.out);
+    const lines = io;
+    io = { out: (l) => progress.log(l), err: (l) => lines.err(l) };
     const { train, test } = own ? holdOut(own, seed) : await loadMnist({ trainSize: Math.min(trainSize, 60000) });
     const what = own ? (own.kind === 'image' ? 'images' : 'rows') : 'images';
     io.out(own
@@ -323,12 +328,22 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
       emit({ event: 'plan', dataset, train: train.size, test: test.size, secondsPerTrial: plan.secondsPerTrial, trials: plan.trials, totalSeconds: plan.totalSeconds, memoryBytes: plan.memoryBytes });
       if (values.plan) return 0;
       dashboard?.setPlan(plan);
+      progress.planned(plan.trials, plan.secondsPerTrial);
       const result = await clf.fit(train.x, train.y, {
         ...fitOptions,
-        onTrialStart: (t, phase) => emit({ event: 'trial:start', phase, id: t.id, summary: summarize(t.architecture) }),
-        onTrialEpoch: (t, metrics, phase) => emit({ event: 'trial:epoch', phase, id: t.id, ...metrics }),
+        onTrialStart: (t, phase) => {
+          if (phase === 'retrain') progress.retrainStarted(fitOptions.retrainEpochs);
+          emit({ event: 'trial:start', phase, id: t.id, summary: summarize(t.architecture) });
+        },
+        onTrialEpoch: (t, metrics, phase) => {
+          if (phase === 'retrain' && !metrics.partial) progress.retrainEpoch(metrics.epoch);
+          emit({ event: 'trial:epoch', phase, id: t.id, ...metrics });
+        },
         onTrialEnd: (t, phase) => {
-          if (phase === 'search') io.out(trialLine(t));
+          if (phase === 'search') {
+            io.out(trialLine(t));
+            progress.trialEnded(t.seconds);
+          }
           emit({ event: 'trial:end', phase, id: t.id, status: t.status, score: t.score, seconds: t.seconds, metrics: t.metrics, ...(t.cached ? { cached: true } : {}), ...(t.error ? { error: t.error } : {}) });
         },
       });
@@ -374,6 +389,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
       emit({ event: 'result', best: { id: result.best.id, score: result.best.score, summary: summarize(result.best.architecture) }, winner: result.winner, test: testMetrics, out, report: path.join(out, 'report.json'), totalSeconds: seconds });
       return 0;
     } finally {
+      progress.stop();
       clf.dispose();
       await dashboard?.close();
     }
