@@ -1,5 +1,5 @@
 import { ConfigurationError } from './errors.js';
-import type { Architecture, ArchNode } from './architecture.js';
+import type { ArchNode } from './architecture.js';
 import { mapEstimates } from './estimator-wrap.js';
 import type { PerformanceEstimator } from './performance-estimator.js';
 

@@ -1,5 +1,4 @@
 import { ConfigurationError } from './errors.js';
-import type { Architecture } from './architecture.js';
 import type { Direction } from './objective.js';
 import { inferShapes } from './ops.js';
 import { mapEstimates } from './estimator-wrap.js';

@@ -1,4 +1,4 @@
-import { ConfigurationError, DataError } from '@autonas/core';
+import { ConfigurationError } from '@autonas/core';
 import { describe, expect, it } from 'vitest';
 import {
   checkCompatible,

@@ -1,4 +1,3 @@
-import { DataError } from '@autonas/core';
 import { describe, expect, it } from 'vitest';
 import { encodeIdx, parseIdx, parseIdxHeader, type IdxDType } from './idx.js';
 import { expectDataError } from './expect-data-error.test-util.js';

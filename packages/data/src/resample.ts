@@ -126,7 +126,10 @@ export function concat(a: Dataset, ...more: Dataset[]): Dataset {
   for (const d of all) {
     x.set(d.x, xo);
     y.set(d.y, yo);
-    if (t) (t.set(d.targets!, to), (to += d.targets!.length));
+    if (t) {
+      t.set(d.targets!, to);
+      to += d.targets!.length;
+    }
     xo += d.x.length;
     yo += d.y.length;
   }

@@ -109,7 +109,7 @@ export function fileSystemIO(dir: string): tf.io.IOHandler {
       const fs = (await import('node:fs/promises')).default;
       const path = (await import('node:path')).default;
       const jsonPath = path.join(folder, 'model.json');
-      let json: { modelTopology?: object; weightsManifest?: tf.io.WeightsManifestConfig; format?: string; generatedBy?: string; convertedBy?: string | null; trainingConfig?: tf.io.TrainingConfig; userDefinedMetadata?: { [key: string]: {} } };
+      let json: { modelTopology?: object; weightsManifest?: tf.io.WeightsManifestConfig; format?: string; generatedBy?: string; convertedBy?: string | null; trainingConfig?: tf.io.TrainingConfig; userDefinedMetadata?: { [key: string]: object } };
       try {
         json = JSON.parse(await fs.readFile(jsonPath, 'utf8'));
       } catch (e) {

@@ -4,7 +4,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   ContainerModule,
   Experiment,
-  Random,
   SearchSpace,
   SearchStrategy,
   createContainer,

@@ -74,7 +74,10 @@ export class TinyCellSpace implements SearchSpace {
     const stack = ['head/classifier'];
     while (stack.length) {
       const id = stack.pop()!;
-      if (!live.has(id)) (live.add(id), stack.push(...byId.get(id)!.inputs));
+      if (!live.has(id)) {
+        live.add(id);
+        stack.push(...byId.get(id)!.inputs);
+      }
     }
     return { nodes: nodes.filter((n) => live.has(n.id)), space: this.name, decisions: full };
   }

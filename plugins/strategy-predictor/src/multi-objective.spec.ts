@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ContainerModule, Experiment, PerformanceEstimator, SearchSpace, SearchStrategy, createContainer,
-  type AskTellStrategy, type TrialRecord,
+  type AskTellStrategy,
 } from '@autonas/core';
 import { zdt1Problem } from '@autonas/testing';
 import { PredictorStrategy } from './predictor-strategy.js';
@@ -9,7 +9,6 @@ import { PredictorStrategy } from './predictor-strategy.js';
 /** ZDT1 on 6 decisions of 10 choices; its front is x1..x5 = 0. */
 const zdt = zdt1Problem(6);
 const space = () => zdt.space();
-const zdt1 = zdt.objective;
 const zdtEstimator = zdt.estimator;
 const objectives = zdt.objectives;
 const small = { ensembleSize: 3, hiddenUnits: 16, epochs: 30, maxSteps: 60, candidates: 60, randomCandidates: 10 };

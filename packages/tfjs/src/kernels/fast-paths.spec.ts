@@ -11,11 +11,10 @@ import {
   WASM_FAST_GRADIENTS,
   WASM_FAST_PATH_KERNELS,
 } from './index.js';
-import type { Architecture } from '@autonas/core';
 import { compileArchitecture } from '../compile.js';
 import { mergeTransposeAxes } from './kernel-calls.js';
 import { copySlice } from './memory.js';
-import { ABS, REL, worstViolation } from './tolerance.test-util.js';
+import { worstViolation } from './tolerance.test-util.js';
 import { defaultArchitecture } from '../default-architecture.js';
 
 /** |a − e| ≤ ABS + REL·|e| elementwise. */

@@ -148,7 +148,6 @@ function tapRow(g: PoolGeometry, i: number, j: number): number {
  */
 function fromTaps(k: KernelCalls, rows: TensorInfo[], g: PoolGeometry): TensorInfo {
   const { batch, oh, ow, c, kh, kw, sh, sw, hb, wb } = g;
-  const n = batch * oh * ow * c;
   if (tiles(g)) {
     const taps = rows.length === 1 ? rows[0]! : k.run('Concat', rows as unknown as NamedTensorInfoMap, { axis: 0 });
     const byRow = k.transpose(k.reshape(taps, [kw, kh * batch * oh * ow, c]), [1, 0, 2]); // [kh·B·OH·OW, kw, C]

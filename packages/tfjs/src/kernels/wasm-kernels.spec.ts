@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { RuntimeError } from '@autonas/core';
 import { isKernelReplaced, registerWasmTrainingKernels, restoreWasmKernels, WASM_TRAINING_KERNELS } from './index.js';
-import { ABS, REL, worstViolation } from './tolerance.test-util.js';
+import { worstViolation } from './tolerance.test-util.js';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 
