@@ -23,8 +23,8 @@ describe('one-shot benchmark', () => {
 
   it('refuses unknown or repeated variants', async () => {
     const err: string[] = [];
-    expect(await runBench(['oneshot', '--variants', 'uniform,progressive'], { out: () => {}, err: (l) => err.push(l) })).toBe(2);
-    expect(err.join('\n')).toContain('--variants: unknown scheme "progressive"; known: uniform, few-shot, sandwich');
+    expect(await runBench(['oneshot', '--variants', 'uniform,shrinking'], { out: () => {}, err: (l) => err.push(l) })).toBe(2);
+    expect(err.join('\n')).toContain('--variants: unknown scheme "shrinking"; known: uniform, few-shot, sandwich, progressive');
     expect(await runBench(['oneshot', '--split', 'chain/blocks,'], { out: () => {}, err: (l) => err.push(l) })).toBe(2);
     expect(err.join('\n')).toContain('--split needs a comma-separated list');
     await expect(runOneShotBench({ variants: ['uniform', 'uniform'] })).rejects.toThrow(/twice/);
@@ -61,8 +61,10 @@ describe('one-shot benchmark', () => {
     expect(r.oneShotSeconds).toBeGreaterThan(0);
     expect(r.tensors.after).toBe(r.tensors.before);
     // Every variant: the same budget, the same sample, against the same stand-alone accuracies.
-    expect(r.variants.map((v) => v.training)).toEqual(['uniform', 'few-shot', 'sandwich']);
-    expect(r.variants.map((v) => v.subSupernets)).toEqual([1, 2, 1]);
+    expect(r.variants.map((v) => v.training)).toEqual(['uniform', 'few-shot', 'sandwich', 'progressive']);
+    expect(r.variants.map((v) => v.subSupernets)).toEqual([1, 2, 1, 1]);
+    expect(r.variants[3]!.stages.map((s) => s.length)).toEqual([4, 4, 14]); // depth: blocks and 3 convs; width: 3 filters and the head units; the rest: 4 per block, the reduction, the head dropout
+    expect(r.variants[3]!.stages[0]).toEqual(['chain/blocks', 'chain/block_1/convs', 'chain/block_2/convs', 'chain/block_3/convs']);
     expect(r.variants[1]!.splitOn).toEqual(['chain/reduction']);
     expect(r.variants[0]!.oneShot).toEqual(oneShot);
     for (const v of r.variants) {
@@ -76,6 +78,7 @@ describe('one-shot benchmark', () => {
     const text = formatOneShotBench(r);
     expect(text).toContain(`| few-shot (2 on chain/reduction) | ${r.variants[1]!.tau.toFixed(3)} |`);
     expect(text).toContain(`| sandwich | ${r.variants[2]!.tau.toFixed(3)} |`);
+    expect(text).toContain(`| progressive (largest, then 3 stages) | ${r.variants[3]!.tau.toFixed(3)} |`);
     expect(text).toContain(`Kendall τ = ${r.tau.toFixed(3)}`);
     expect(text.split('\n').filter((l) => /^\| \d+ \|/.test(l))).toHaveLength(4);
     expect(JSON.parse(JSON.stringify(r)).archs).toHaveLength(4);

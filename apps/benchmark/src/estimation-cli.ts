@@ -15,7 +15,7 @@ export const ESTIMATION_USAGE = `  oneshot      Kendall τ of one-shot (supernet
     --epochs N       stand-alone epochs per architecture (default 2)
     --full-size      28×28 images instead of 14×14
     --fixed D=V      fix a chain-space decision, e.g. chain/reduction=global_avg (repeatable)
-    --variants LIST  supernet training schemes, each with the same steps (default uniform,few-shot,sandwich)
+    --variants LIST  supernet training schemes, each with the same steps (default uniform,few-shot,sandwich,progressive)
     --split LIST     decisions the few-shot variant splits on (default chain/blocks)
     --seed N         seed (default 0)
     --out FILE       JSON result (default out/bench/oneshot.json)

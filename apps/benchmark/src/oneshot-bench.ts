@@ -36,6 +36,12 @@ export interface OneShotBenchOptions {
   readonly variants?: readonly OneShotTraining[];
   /** Decisions the `'few-shot'` variant splits on. Default `['chain/blocks']`. */
   readonly splitOn?: readonly string[];
+  /**
+   * Groups of decisions the `'progressive'` variant opens after the largest path, in order.
+   * Default Once-for-All's order on the chain space: depth (`chain/blocks`, each block's
+   * `convs`), then width (each block's `filters`, `chain/head/units`), then every other decision.
+   */
+  readonly progressiveStages?: readonly (readonly string[])[];
   /** Progress lines. */
   readonly log?: (line: string) => void;
 }
@@ -67,6 +73,8 @@ export interface OneShotBenchVariant {
   readonly training: OneShotTraining;
   /** Decisions it split on (`'few-shot'` only; empty otherwise). */
   readonly splitOn: readonly string[];
+  /** Groups of decisions it opened in order (`'progressive'` only; empty otherwise). */
+  readonly stages: readonly (readonly string[])[];
   /** Sub-supernets (1 unless `'few-shot'`). */
   readonly subSupernets: number;
   readonly supernet: { readonly steps: number; readonly seconds: number; readonly loss: number; readonly layers: number };
@@ -82,7 +90,7 @@ export interface OneShotBenchVariant {
 
 /** What {@link runOneShotBench} returns. */
 export interface OneShotBenchResult {
-  readonly options: Required<Omit<OneShotBenchOptions, 'log' | 'space'>> & { readonly space: BenchChainChoices };
+  readonly options: Required<Omit<OneShotBenchOptions, 'log' | 'space' | 'progressiveStages'>> & { readonly space: BenchChainChoices; readonly progressiveStages: readonly (readonly string[])[] };
   /** `[height, width, channels]` of the images. */
   readonly inputShape: readonly number[];
   /** Choices of the chain space, as text. */
@@ -143,8 +151,8 @@ function argmax(xs: readonly number[]): number {
 export async function runOneShotBench(options: OneShotBenchOptions = {}): Promise<OneShotBenchResult> {
   const o = {
     archs: 20, trainSize: 2000, validationSize: 1000, downsample: true, space: {} as BenchChainChoices, supernetSteps: 1000, supernetBatchSize: 64,
-    supernetLearningRate: 0.001, standaloneEpochs: 2, standaloneBatchSize: 32, seed: 0, variants: ['uniform', 'few-shot', 'sandwich'] as readonly OneShotTraining[],
-    splitOn: ['chain/blocks'] as readonly string[], ...stripUndefined(options),
+    supernetLearningRate: 0.001, standaloneEpochs: 2, standaloneBatchSize: 32, seed: 0, variants: ['uniform', 'few-shot', 'sandwich', 'progressive'] as readonly OneShotTraining[],
+    splitOn: ['chain/blocks'] as readonly string[], progressiveStages: undefined as readonly (readonly string[])[] | undefined, ...stripUndefined(options),
   };
   if (!(Number.isInteger(o.archs) && o.archs >= 2)) throw new ConfigurationError('BAD_BENCH_OPTION', `archs must be an integer >= 2, got ${o.archs}`);
   if (o.variants.length === 0) throw new ConfigurationError('BAD_BENCH_OPTION', 'variants needs at least one supernet training scheme');
@@ -157,6 +165,7 @@ export async function runOneShotBench(options: OneShotBenchOptions = {}): Promis
   const before = tf.memory().numTensors;
   const { data, inputShape } = await loadMnistSplit({ trainSize: o.trainSize, validationSize: o.validationSize, downsample: o.downsample, seed: o.seed });
   const space = new ChainSpace({ ...o.space, inputShape, numClasses: 10 });
+  const stages = o.progressiveStages ?? ofaStages(space);
   const sample = distinctSample(space, o.archs, new Random(o.seed).fork('sample'));
   log(`one-shot vs stand-alone: ${sample.length} distinct architectures of the chain space (${describeChoices(o.space)}), MNIST ${inputShape.join('×')}, ${data.train.size} training / ${data.validation.size} validation images; variants ${o.variants.join(', ')}`);
 
@@ -178,6 +187,7 @@ export async function runOneShotBench(options: OneShotBenchOptions = {}): Promis
   for (const training of o.variants) {
     const oneShot = new OneShotEstimator(space, data, {
       steps: o.supernetSteps, batchSize: o.supernetBatchSize, learningRate: o.supernetLearningRate, seed: o.seed, training, ...(training === 'few-shot' ? { splitOn: o.splitOn } : {}),
+      ...(training === 'progressive' ? { progressiveStages: stages } : {}),
     });
     try {
       const every = Math.max(1, Math.round(o.supernetSteps / 10));
@@ -195,7 +205,7 @@ export async function runOneShotBench(options: OneShotBenchOptions = {}): Promis
       const oneShotSeconds = (performance.now() - ts) / 1000;
       const top = argmax(rc.oneShot);
       variants.push({
-        training, splitOn: oneShot.splitOn, subSupernets: oneShot.subSupernets.length,
+        training, splitOn: oneShot.splitOn, stages: oneShot.stages, subSupernets: oneShot.subSupernets.length,
         supernet: { steps: trained.steps, seconds: trained.seconds, loss: trained.loss, layers: oneShot.layerCount },
         oneShotSeconds, oneShot: rc.oneShot, tau: rc.tau, spearman: spearman(rc.oneShot, standalone), top1: { index: top, standaloneRank: saRanks[top]! },
       });
@@ -217,7 +227,7 @@ export async function runOneShotBench(options: OneShotBenchOptions = {}): Promis
   const byOneShot = [...archs].sort((a, b) => b.oneShot - a.oneShot || a.index - b.index);
   const { log: _log, ...resolved } = o as typeof o & { log?: unknown };
   return {
-    options: resolved,
+    options: { ...resolved, progressiveStages: stages },
     inputShape,
     spaceChoices: describeChoices(o.space),
     trainImages: data.train.size,
@@ -234,6 +244,15 @@ export async function runOneShotBench(options: OneShotBenchOptions = {}): Promis
     seconds: (performance.now() - t0) / 1000,
     tensors: { before, after: tf.memory().numTensors },
   };
+}
+
+/** Once-for-All's order on the chain space: depth, then width, then every other decision (only decisions with a choice left). */
+function ofaStages(space: ChainSpace): string[][] {
+  const names = space.decisions().filter((d) => d.choices.length > 1).map((d) => d.name);
+  const depth = names.filter((n) => n === 'chain/blocks' || n.endsWith('/convs'));
+  const width = names.filter((n) => n.endsWith('/filters') || n === 'chain/head/units');
+  const rest = names.filter((n) => !depth.includes(n) && !width.includes(n));
+  return [depth, width, rest].filter((s) => s.length > 0);
 }
 
 /** `n` architectures of the space with distinct hashes, in the order sampled. */
@@ -263,7 +282,8 @@ const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 export function formatOneShotBench(r: OneShotBenchResult): string {
   const o = r.options;
   const a = (i: number) => r.archs[i]!;
-  const name = (v: OneShotBenchVariant) => (v.training === 'few-shot' ? `few-shot (${v.subSupernets} on ${v.splitOn.join(' × ')})` : v.training);
+  const name = (v: OneShotBenchVariant) =>
+    v.training === 'few-shot' ? `few-shot (${v.subSupernets} on ${v.splitOn.join(' × ')})` : v.training === 'progressive' ? `progressive (largest, then ${v.stages.length} stages)` : v.training;
   const lines = [
     `One-shot vs stand-alone on MNIST (${r.inputShape.slice(0, 2).join('×')}${o.downsample ? ', 2×2-pooled' : ''}; ${r.trainImages} training / ${r.validationImages} validation images), chain space with ${r.spaceChoices}`,
     `every supernet: ${o.supernetSteps} path updates of batch ${o.supernetBatchSize} (Adam ${o.supernetLearningRate}); scores batch-norm recalibrated`,

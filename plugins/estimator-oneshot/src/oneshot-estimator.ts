@@ -45,21 +45,31 @@ export interface OneShotOptions {
    *   uniformly sampled ones and takes one Adam step; the largest learns from the labels, the
    *   others from the largest's predictions on the same batch. Largest and smallest are by
    *   multiply-accumulates among `sandwichPool` sampled architectures.
+   * - `'progressive'`: progressive shrinking (Cai et al. 2020, Once-for-All): the budget is cut
+   *   into `1 + progressiveStages.length` equal phases; the first trains only the largest path;
+   *   each later phase opens one more group of decisions, sampled uniformly, while the decisions
+   *   not yet opened keep the largest path's values.
    */
   readonly training?: OneShotTraining;
+  /**
+   * The groups of decisions `'progressive'` opens, in order (for the chain space, OFA's order:
+   * depth, then width, then the rest). Default: one group holding every decision. A decision
+   * left out of every group stays at the largest path's value.
+   */
+  readonly progressiveStages?: readonly (readonly string[])[];
   /** Decisions `'few-shot'` splits the supernet on (every combination of their choices is one sub-supernet). Default: the first decision with more than one choice. */
   readonly splitOn?: readonly string[];
   /** Uniformly sampled paths of a `'sandwich'` step, beside the largest and the smallest. Default 2. */
   readonly sandwichPaths?: number;
-  /** Architectures sampled to find the largest and smallest paths for `'sandwich'`. Default 256. */
+  /** Architectures sampled to find the largest and smallest paths for `'sandwich'` and `'progressive'`. Default 256. */
   readonly sandwichPool?: number;
 }
 
 /** The supernet training schemes of {@link OneShotOptions.training}. */
-export type OneShotTraining = 'uniform' | 'few-shot' | 'sandwich';
+export type OneShotTraining = 'uniform' | 'few-shot' | 'sandwich' | 'progressive';
 
 /** The training schemes {@link OneShotEstimator} knows. */
-export const ONESHOT_TRAININGS: readonly OneShotTraining[] = ['uniform', 'few-shot', 'sandwich'];
+export const ONESHOT_TRAININGS: readonly OneShotTraining[] = ['uniform', 'few-shot', 'sandwich', 'progressive'];
 
 /** What one call of `onStep` reports about the step just taken. */
 export interface SupernetStep {
@@ -67,6 +77,8 @@ export interface SupernetStep {
   readonly paths: readonly Architecture[];
   /** The sub-supernet trained (always 0 unless `'few-shot'`). */
   readonly subSupernet: number;
+  /** The phase of `'progressive'` (0: the largest path only; `s`: the first `s` stages open); 0 otherwise. */
+  readonly phase: number;
 }
 
 /** One sub-supernet of a `'few-shot'` {@link OneShotEstimator} (the only one otherwise). */
@@ -159,6 +171,8 @@ export class OneShotEstimator implements PerformanceEstimator {
   readonly training: OneShotTraining;
   /** The decisions the supernet is split on (`'few-shot'` only; empty otherwise). */
   readonly splitOn: readonly string[];
+  /** The groups of decisions opened in order (`'progressive'` only; empty otherwise). */
+  readonly stages: readonly (readonly string[])[];
   private readonly nets: Net[];
   private readonly moments = new Map<string, Moments>();
   private readonly rng: Random;
@@ -187,6 +201,8 @@ export class OneShotEstimator implements PerformanceEstimator {
     if (!ONESHOT_TRAININGS.includes(this.training)) throw new ConfigurationError('BAD_ONESHOT_OPTION', `training must be one of ${ONESHOT_TRAININGS.join(', ')}, got ${JSON.stringify(options.training)}`);
     if (options.splitOn !== undefined && this.training !== 'few-shot') throw new ConfigurationError('BAD_ONESHOT_OPTION', `splitOn is for training 'few-shot', not '${this.training}'`);
     this.splitOn = this.training === 'few-shot' ? splitDecisions(space, options.splitOn) : [];
+    if (options.progressiveStages !== undefined && this.training !== 'progressive') throw new ConfigurationError('BAD_ONESHOT_OPTION', `progressiveStages is for training 'progressive', not '${this.training}'`);
+    this.stages = this.training === 'progressive' ? progressiveStages(space, options.progressiveStages) : [];
     this.nets = this.splitValues().map((values) => ({ values, key: JSON.stringify(values), bank: new Map(), paths: new Map(), steps: 0 }));
     this.train = data.train;
     const seed = options.seed ?? 0;
@@ -223,7 +239,8 @@ export class OneShotEstimator implements PerformanceEstimator {
   }
 
   /**
-   * The largest and smallest paths of the sandwich rule: the architectures of most and fewest
+   * The largest and smallest paths of the sandwich rule (the largest is also where progressive
+   * shrinking starts): the architectures of most and fewest
    * multiply-accumulates among `sandwichPool` sampled ones (a seeded sample, so fixed for a seed).
    */
   sandwichExtremes(): { largest: Architecture; smallest: Architecture } {
@@ -358,15 +375,47 @@ export class OneShotEstimator implements PerformanceEstimator {
   }
 
   /** The paths of the next step, and the sub-supernet they belong to. */
-  private nextPaths(remaining: number): { paths: Architecture[]; subSupernet: number } {
+  private nextPaths(remaining: number): { paths: Architecture[]; subSupernet: number; phase: number } {
     if (this.training === 'sandwich') {
       const { largest, smallest } = this.sandwichExtremes();
       const paths = [largest, smallest];
       for (let i = 0; i < (this.options.sandwichPaths ?? 2); i++) paths.push(this.space.sample(this.rng));
-      return { paths: paths.slice(0, remaining), subSupernet: 0 };
+      return { paths: paths.slice(0, remaining), subSupernet: 0, phase: 0 };
+    }
+    if (this.training === 'progressive') {
+      const phase = this.progressivePhase(this.stepsDone);
+      return { paths: [this.sampleOpen(phase)], subSupernet: 0, phase };
     }
     const subSupernet = this.stepsDone % this.nets.length;
-    return { paths: [this.sampleIn(subSupernet)], subSupernet };
+    return { paths: [this.sampleIn(subSupernet)], subSupernet, phase: 0 };
+  }
+
+  /**
+   * The phase of progressive shrinking at a step: the budget cut into `1 + stages` equal phases
+   * (phase 0 trains the largest path only, phase `s` has the first `s` stages open).
+   * @param step - path updates done before the step
+   */
+  progressivePhase(step: number): number {
+    const phases = this.stages.length + 1;
+    return Math.min(phases - 1, Math.floor((step * phases) / Math.max(1, this.options.steps ?? 1000)));
+  }
+
+  /** A path with the decisions of the first `phase` stages sampled uniformly and the others at the largest path's values. */
+  private sampleOpen(phase: number): Architecture {
+    const { largest } = this.sandwichExtremes();
+    if (phase === 0) return largest;
+    const open = new Set(this.stages.slice(0, phase).flat());
+    const fixed = Object.fromEntries(Object.entries(largest.decisions ?? {}).filter(([d]) => !open.has(d)));
+    for (let attempt = 0; attempt < 1000; attempt++) {
+      const arch = this.space.sample(this.rng);
+      try {
+        const built = this.space.build({ ...arch.decisions, ...fixed });
+        if (this.space.validate(built).valid) return built;
+      } catch (e) {
+        if (!(e instanceof AutonasError)) throw e;
+      }
+    }
+    throw new ConfigurationError('NO_VALID_ARCHITECTURE', `progressive phase ${phase} found no valid architecture in 1000 samples with the decisions not yet open at the largest path's values`);
   }
 
   private async runTraining(opts: { signal?: AbortSignal; onStep?: (step: number, loss: number, info: SupernetStep) => void }): Promise<SupernetTraining> {
@@ -538,4 +587,18 @@ function splitDecisions(space: SearchSpace, names: readonly string[] | undefined
   }
   if (new Set(names).size !== names.length) throw new ConfigurationError('BAD_ONESHOT_OPTION', `splitOn names a decision twice: ${names.join(', ')}`);
   return [...names];
+}
+
+/** The stages `'progressive'` opens, checked against the space (default: one stage of every decision). */
+function progressiveStages(space: SearchSpace, stages: readonly (readonly string[])[] | undefined): readonly (readonly string[])[] {
+  const names = space.decisions().map((d) => d.name);
+  if (stages === undefined) return [names];
+  if (stages.length === 0 || stages.some((s) => s.length === 0)) throw new ConfigurationError('BAD_ONESHOT_OPTION', 'progressiveStages needs at least one stage, and each stage at least one decision');
+  const seen = new Set<string>();
+  for (const name of stages.flat()) {
+    if (!names.includes(name)) throw new ConfigurationError('BAD_ONESHOT_OPTION', `progressiveStages names "${name}", which is not a decision of space "${space.name}"; known: ${names.join(', ')}`);
+    if (seen.has(name)) throw new ConfigurationError('BAD_ONESHOT_OPTION', `progressiveStages names "${name}" twice`);
+    seen.add(name);
+  }
+  return stages.map((s) => [...s]);
 }

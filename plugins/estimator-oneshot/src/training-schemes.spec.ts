@@ -159,13 +159,50 @@ describe("OneShotEstimator, training 'sandwich'", () => {
   });
 });
 
+describe("OneShotEstimator, training 'progressive'", () => {
+  it('trains the largest path first, then opens each stage of decisions in order, the rest kept at the largest values', async () => {
+    const before = tf.memory().numTensors;
+    const stages = [['chain/blocks'], ['chain/block_1/filters', 'chain/block_2/filters', 'chain/head/units']];
+    const est = new OneShotEstimator(space, data, { training: 'progressive', progressiveStages: stages, steps: 30, batchSize: 16, seed: 6 });
+    const { largest } = est.sandwichExtremes();
+    expect(largest.decisions).toMatchObject({ 'chain/blocks': 2, 'chain/block_1/filters': 16, 'chain/block_1/kernel_size': 5, 'chain/block_2/filters': 16, 'chain/head/units': 32 });
+    const seen: { step: number; info: SupernetStep }[] = [];
+    await est.trainSupernet({ onStep: (step, _l, info) => seen.push({ step, info }) });
+    // 30 steps in 3 equal phases.
+    expect(seen.map((s) => s.info.phase)).toEqual([...Array(10).fill(0), ...Array(10).fill(1), ...Array(10).fill(2)]);
+    const changed = (arch: Architecture) => Object.keys(arch.decisions!).filter((d) => arch.decisions![d] !== largest.decisions![d]);
+    const opened = [new Set<string>(), new Set(stages[0]), new Set(stages.flat())];
+    const varied = [new Set<string>(), new Set<string>(), new Set<string>()];
+    for (const { info } of seen) {
+      expect(info.paths).toHaveLength(1);
+      for (const d of changed(info.paths[0]!)) {
+        // chain/block_2/filters is inert with one block (TinyChainSpace normalises it to 8).
+        if (!(d === 'chain/block_2/filters' && info.paths[0]!.decisions!['chain/blocks'] === 1)) expect(opened[info.phase]!.has(d)).toBe(true);
+        varied[info.phase]!.add(d);
+      }
+    }
+    expect(varied[0]!.size).toBe(0); // phase 0: the largest path only
+    expect([...varied[1]!]).toContain('chain/blocks');
+    expect([...varied[2]!].filter((d) => stages[1]!.includes(d)).length).toBeGreaterThan(0);
+    expect(varied[2]!.has('chain/block_1/kernel_size')).toBe(false); // never opened
+    expect(est.progressivePhase(0)).toBe(0);
+    expect(est.progressivePhase(29)).toBe(2);
+    est.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
 describe('OneShotEstimator training options', () => {
   it('refuses an unknown scheme, a split that is not few-shot or names no decision, and bad sandwich sizes', () => {
     const bad = (o: ConstructorParameters<typeof OneShotEstimator>[2], message: RegExp) => {
       expect(() => new OneShotEstimator(space, data, o)).toThrow(ConfigurationError);
       expect(() => new OneShotEstimator(space, data, o)).toThrow(message);
     };
-    bad({ training: 'progressive' as never }, /training must be one of uniform, few-shot, sandwich/);
+    bad({ training: 'shrinking' as never }, /training must be one of uniform, few-shot, sandwich, progressive/);
+    bad({ progressiveStages: [['chain/blocks']] }, /progressiveStages is for training 'progressive'/);
+    bad({ training: 'progressive', progressiveStages: [] }, /at least one stage/);
+    bad({ training: 'progressive', progressiveStages: [['chain/blocks'], ['chain/blocks']] }, /"chain\/blocks" twice/);
+    bad({ training: 'progressive', progressiveStages: [['chain/width']] }, /"chain\/width", which is not a decision/);
     bad({ splitOn: ['chain/blocks'] }, /splitOn is for training 'few-shot'/);
     bad({ training: 'few-shot', splitOn: ['chain/depth'] }, /"chain\/depth", which is not a decision/);
     bad({ training: 'few-shot', splitOn: [] }, /at least one decision/);
