@@ -138,9 +138,9 @@ interface Net {
  * A one-shot weight-sharing estimator (Bender et al. 2018; Guo et al. 2020, single-path one-shot):
  * a supernet holds the weights of every architecture of a space, trained once; by default with
  * uniform single-path sampling (each step, an architecture `space.sample(rng)` and one batch), or
- * by few-shot splitting or the sandwich rule (`training`); a candidate is then scored in seconds
- * by running its path with the inherited weights, after its batch-norm statistics are
- * recalibrated on a few training batches.
+ * by few-shot splitting, the sandwich rule or progressive shrinking (`training`); a candidate is
+ * then scored in seconds by running its path with the inherited weights, after its batch-norm
+ * statistics are recalibrated on a few training batches.
  *
  * Weights are shared by node identity: two architectures share a layer when they hold a node
  * with the same id, op, params and input shapes (`compileArchitecture`'s `layers` bank), so it
