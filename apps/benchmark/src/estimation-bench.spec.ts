@@ -21,8 +21,17 @@ describe('one-shot benchmark', () => {
     expect(err.join('\n')).toContain('--fixed needs DECISION=VALUE');
   });
 
+  it('refuses unknown or repeated variants', async () => {
+    const err: string[] = [];
+    expect(await runBench(['oneshot', '--variants', 'uniform,shrinking'], { out: () => {}, err: (l) => err.push(l) })).toBe(2);
+    expect(err.join('\n')).toContain('--variants: unknown scheme "shrinking"; known: uniform, few-shot, sandwich, progressive');
+    expect(await runBench(['oneshot', '--split', 'chain/blocks,'], { out: () => {}, err: (l) => err.push(l) })).toBe(2);
+    expect(err.join('\n')).toContain('--split needs a comma-separated list');
+    await expect(runOneShotBench({ variants: ['uniform', 'uniform'] })).rejects.toThrow(/twice/);
+  });
+
   it('scores distinct chain-space architectures both ways and correlates the rankings', async () => {
-    const r = await runOneShotBench({ archs: 4, trainSize: 256, validationSize: 200, supernetSteps: 40, standaloneEpochs: 1 });
+    const r = await runOneShotBench({ archs: 4, trainSize: 256, validationSize: 200, supernetSteps: 40, standaloneEpochs: 1, splitOn: ['chain/reduction'] });
     expect(r.inputShape).toEqual([14, 14, 1]);
     expect([r.trainImages, r.validationImages]).toEqual([256, 200]);
     expect(r.archs).toHaveLength(4);
@@ -51,7 +60,25 @@ describe('one-shot benchmark', () => {
     expect(r.standaloneSeconds).toBeCloseTo(r.archs.reduce((s, a) => s + a.standaloneSeconds, 0), 9);
     expect(r.oneShotSeconds).toBeGreaterThan(0);
     expect(r.tensors.after).toBe(r.tensors.before);
+    // Every variant: the same budget, the same sample, against the same stand-alone accuracies.
+    expect(r.variants.map((v) => v.training)).toEqual(['uniform', 'few-shot', 'sandwich', 'progressive']);
+    expect(r.variants.map((v) => v.subSupernets)).toEqual([1, 2, 1, 1]);
+    expect(r.variants[3]!.stages.map((s) => s.length)).toEqual([4, 4, 14]); // depth: blocks and 3 convs; width: 3 filters and the head units; the rest: 4 per block, the reduction, the head dropout
+    expect(r.variants[3]!.stages[0]).toEqual(['chain/blocks', 'chain/block_1/convs', 'chain/block_2/convs', 'chain/block_3/convs']);
+    expect(r.variants[1]!.splitOn).toEqual(['chain/reduction']);
+    expect(r.variants[0]!.oneShot).toEqual(oneShot);
+    for (const v of r.variants) {
+      expect(v.supernet.steps).toBe(40);
+      expect(v.oneShot).toHaveLength(4);
+      expect(v.tau).toBe(kendallTau(v.oneShot, alone));
+      expect(v.spearman).toBe(spearman(v.oneShot, alone));
+      expect(v.oneShot[v.top1.index]).toBe(Math.max(...v.oneShot));
+      expect(v.top1.standaloneRank).toBe(r.archs[v.top1.index]!.standaloneRank);
+    }
     const text = formatOneShotBench(r);
+    expect(text).toContain(`| few-shot (2 on chain/reduction) | ${r.variants[1]!.tau.toFixed(3)} |`);
+    expect(text).toContain(`| sandwich | ${r.variants[2]!.tau.toFixed(3)} |`);
+    expect(text).toContain(`| progressive (largest, then 3 stages) | ${r.variants[3]!.tau.toFixed(3)} |`);
     expect(text).toContain(`Kendall τ = ${r.tau.toFixed(3)}`);
     expect(text.split('\n').filter((l) => /^\| \d+ \|/.test(l))).toHaveLength(4);
     expect(JSON.parse(JSON.stringify(r)).archs).toHaveLength(4);

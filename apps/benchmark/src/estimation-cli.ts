@@ -1,5 +1,6 @@
 // The `oneshot` and `hyperband` commands of `npm run bench` (see cli.ts).
 import { parseArgs } from 'node:util';
+import { ONESHOT_TRAININGS, type OneShotTraining } from '@autonas/estimator-oneshot';
 import { intOption, machine, writeJson, type Io } from './cli-options.js';
 import { formatHyperbandBench, runHyperbandBench } from './hyperband-bench.js';
 import { formatOneShotBench, runOneShotBench } from './oneshot-bench.js';
@@ -14,6 +15,8 @@ export const ESTIMATION_USAGE = `  oneshot      Kendall τ of one-shot (supernet
     --epochs N       stand-alone epochs per architecture (default 2)
     --full-size      28×28 images instead of 14×14
     --fixed D=V      fix a chain-space decision, e.g. chain/reduction=global_avg (repeatable)
+    --variants LIST  supernet training schemes, each with the same steps (default uniform,few-shot,sandwich,progressive)
+    --split LIST     decisions the few-shot variant splits on (default chain/blocks)
     --seed N         seed (default 0)
     --out FILE       JSON result (default out/bench/oneshot.json)
   hyperband    Hyperband early stopping vs plain low fidelity, same random trials, chain space on MNIST (14×14)
@@ -43,13 +46,24 @@ export function parseFixed(items: readonly string[]): Record<string, string | nu
   }));
 }
 
+/** A comma-separated list option (`--variants uniform,sandwich`); empty items are refused. */
+function listOption(raw: string, name: string): string[] {
+  const items = raw.split(',').map((x) => x.trim());
+  if (items.some((x) => x === '')) throw new Error(`--${name} needs a comma-separated list, got "${raw}"`);
+  if (name === 'variants') {
+    const bad = items.find((x) => !(ONESHOT_TRAININGS as readonly string[]).includes(x));
+    if (bad !== undefined) throw new Error(`--variants: unknown scheme "${bad}"; known: ${ONESHOT_TRAININGS.join(', ')}`);
+  }
+  return items;
+}
+
 /** `npm run bench -- oneshot [options]`; returns the exit code. */
 export async function oneShotCommand(rest: readonly string[], io: Io): Promise<number> {
   let opts;
   try {
     const { values } = parseArgs({
       args: [...rest],
-      options: { archs: { type: 'string' }, steps: { type: 'string' }, 'train-size': { type: 'string' }, 'validation-size': { type: 'string' }, epochs: { type: 'string' }, 'full-size': { type: 'boolean' }, seed: { type: 'string' }, out: { type: 'string' }, fixed: { type: 'string', multiple: true } },
+      options: { archs: { type: 'string' }, steps: { type: 'string' }, 'train-size': { type: 'string' }, 'validation-size': { type: 'string' }, epochs: { type: 'string' }, 'full-size': { type: 'boolean' }, seed: { type: 'string' }, out: { type: 'string' }, fixed: { type: 'string', multiple: true }, variants: { type: 'string' }, split: { type: 'string' } },
       strict: true,
     });
     opts = {
@@ -61,6 +75,8 @@ export async function oneShotCommand(rest: readonly string[], io: Io): Promise<n
       standaloneEpochs: intOption(values.epochs, 'epochs', 2),
       downsample: !values['full-size'],
       seed: intOption(values.seed, 'seed', 0, 0),
+      ...(values.variants !== undefined ? { variants: listOption(values.variants, 'variants') as OneShotTraining[] } : {}),
+      ...(values.split !== undefined ? { splitOn: listOption(values.split, 'split') } : {}),
       out: values.out ?? 'out/bench/oneshot.json',
     };
   } catch (e) {

@@ -1,5 +1,5 @@
 import { ConfigurationError, Random, architectureHash, inferShapes, spearman, type Architecture } from '@autonas/core';
-import { OneShotEstimator } from '@autonas/estimator-oneshot';
+import { ONESHOT_TRAININGS, OneShotEstimator, type OneShotTraining } from '@autonas/estimator-oneshot';
 import { LowFidelityEstimator } from '@autonas/estimator-lowfi';
 import { ChainSpace } from '@autonas/space-chain';
 import { initRuntime, tf } from '@autonas/tfjs';
@@ -29,6 +29,19 @@ export interface OneShotBenchOptions {
   readonly standaloneBatchSize?: number;
   /** Seed of the sample, the supernet, the split and the stand-alone training. Default 0. */
   readonly seed?: number;
+  /**
+   * Supernet training schemes compared, each with the same `supernetSteps` path updates, on the
+   * same sample and beside the same stand-alone training. Default `['uniform', 'few-shot', 'sandwich']`.
+   */
+  readonly variants?: readonly OneShotTraining[];
+  /** Decisions the `'few-shot'` variant splits on. Default `['chain/blocks']`. */
+  readonly splitOn?: readonly string[];
+  /**
+   * Groups of decisions the `'progressive'` variant opens after the largest path, in order.
+   * Default Once-for-All's order on the chain space: depth (`chain/blocks`, each block's
+   * `convs`), then width (each block's `filters`, `chain/head/units`), then every other decision.
+   */
+  readonly progressiveStages?: readonly (readonly string[])[];
   /** Progress lines. */
   readonly log?: (line: string) => void;
 }
@@ -55,15 +68,36 @@ export interface OneShotBenchArch {
   readonly standaloneRank: number;
 }
 
+/** One supernet training scheme of the run. */
+export interface OneShotBenchVariant {
+  readonly training: OneShotTraining;
+  /** Decisions it split on (`'few-shot'` only; empty otherwise). */
+  readonly splitOn: readonly string[];
+  /** Groups of decisions it opened in order (`'progressive'` only; empty otherwise). */
+  readonly stages: readonly (readonly string[])[];
+  /** Sub-supernets (1 unless `'few-shot'`). */
+  readonly subSupernets: number;
+  readonly supernet: { readonly steps: number; readonly seconds: number; readonly loss: number; readonly layers: number };
+  /** Seconds to score every architecture of the sample. */
+  readonly oneShotSeconds: number;
+  /** One-shot score of each architecture of the sample, in sample order. */
+  readonly oneShot: readonly number[];
+  readonly tau: number;
+  readonly spearman: number;
+  /** Index of its one-shot top-1, and that architecture's stand-alone rank (1: it agrees with the stand-alone top-1). */
+  readonly top1: { readonly index: number; readonly standaloneRank: number };
+}
+
 /** What {@link runOneShotBench} returns. */
 export interface OneShotBenchResult {
-  readonly options: Required<Omit<OneShotBenchOptions, 'log' | 'space'>> & { readonly space: BenchChainChoices };
+  readonly options: Required<Omit<OneShotBenchOptions, 'log' | 'space' | 'progressiveStages'>> & { readonly space: BenchChainChoices; readonly progressiveStages: readonly (readonly string[])[] };
   /** `[height, width, channels]` of the images. */
   readonly inputShape: readonly number[];
   /** Choices of the chain space, as text. */
   readonly spaceChoices: string;
   readonly trainImages: number;
   readonly validationImages: number;
+  /** The first variant's supernet. */
   readonly supernet: {
     readonly steps: number;
     readonly seconds: number;
@@ -76,7 +110,10 @@ export interface OneShotBenchResult {
   readonly oneShotSeconds: number;
   /** Seconds to train every architecture of the sample alone. */
   readonly standaloneSeconds: number;
+  /** The sample, with the first variant's one-shot scores. */
   readonly archs: readonly OneShotBenchArch[];
+  /** Every variant, in the order run (the fields above and below are the first one's). */
+  readonly variants: readonly OneShotBenchVariant[];
   /** Kendall's τ-b between one-shot scores and stand-alone accuracies. */
   readonly tau: number;
   /** Spearman's ρ between the same. */
@@ -102,86 +139,120 @@ function argmax(xs: readonly number[]): number {
 
 /**
  * How far one-shot scores rank architectures of the chain space on MNIST as training them alone
- * does: trains a `OneShotEstimator` supernet over the real `ChainSpace` once, samples `archs`
- * distinct architectures, scores each with the supernet and trains each alone (a
- * `LowFidelityEstimator` with a fixed budget, same data), and reports Kendall's τ and Spearman's
- * ρ between the two rankings, with what each side cost. Runs on the wasm backend.
+ * does: samples `archs` distinct architectures of the real `ChainSpace`, trains each alone once
+ * (a `LowFidelityEstimator` with a fixed budget), then for each supernet training scheme of
+ * `variants` trains a `OneShotEstimator` supernet with the same `supernetSteps` path updates,
+ * scores the same sample on it, and reports Kendall's τ, Spearman's ρ and the top-1 against the
+ * stand-alone ranking, with what each side cost. Runs on the wasm backend.
  *
- * @param options - sizes and budgets; the defaults fit in a few minutes on one core
- * @returns the sample with both scores, the correlations and the timings
+ * @param options - sizes and budgets; the defaults fit in under half an hour on one core
+ * @returns the sample with every score, the correlations and the timings
  */
 export async function runOneShotBench(options: OneShotBenchOptions = {}): Promise<OneShotBenchResult> {
   const o = {
     archs: 20, trainSize: 2000, validationSize: 1000, downsample: true, space: {} as BenchChainChoices, supernetSteps: 1000, supernetBatchSize: 64,
-    supernetLearningRate: 0.001, standaloneEpochs: 2, standaloneBatchSize: 32, seed: 0, ...stripUndefined(options),
+    supernetLearningRate: 0.001, standaloneEpochs: 2, standaloneBatchSize: 32, seed: 0, variants: ['uniform', 'few-shot', 'sandwich', 'progressive'] as readonly OneShotTraining[],
+    splitOn: ['chain/blocks'] as readonly string[], progressiveStages: undefined as readonly (readonly string[])[] | undefined, ...stripUndefined(options),
   };
   if (!(Number.isInteger(o.archs) && o.archs >= 2)) throw new ConfigurationError('BAD_BENCH_OPTION', `archs must be an integer >= 2, got ${o.archs}`);
+  if (o.variants.length === 0) throw new ConfigurationError('BAD_BENCH_OPTION', 'variants needs at least one supernet training scheme');
+  const bad = o.variants.find((v) => !ONESHOT_TRAININGS.includes(v));
+  if (bad !== undefined) throw new ConfigurationError('BAD_BENCH_OPTION', `unknown variant "${bad}"; known: ${ONESHOT_TRAININGS.join(', ')}`);
+  if (new Set(o.variants).size !== o.variants.length) throw new ConfigurationError('BAD_BENCH_OPTION', `variants names one twice: ${o.variants.join(', ')}`);
   const log = options.log ?? (() => {});
   const t0 = performance.now();
   await initRuntime({ backend: 'wasm', log: () => {} });
   const before = tf.memory().numTensors;
   const { data, inputShape } = await loadMnistSplit({ trainSize: o.trainSize, validationSize: o.validationSize, downsample: o.downsample, seed: o.seed });
   const space = new ChainSpace({ ...o.space, inputShape, numClasses: 10 });
+  const stages = o.progressiveStages ?? ofaStages(space);
   const sample = distinctSample(space, o.archs, new Random(o.seed).fork('sample'));
-  log(`one-shot vs stand-alone: ${sample.length} distinct architectures of the chain space (${describeChoices(o.space)}), MNIST ${inputShape.join('×')}, ${data.train.size} training / ${data.validation.size} validation images`);
+  log(`one-shot vs stand-alone: ${sample.length} distinct architectures of the chain space (${describeChoices(o.space)}), MNIST ${inputShape.join('×')}, ${data.train.size} training / ${data.validation.size} validation images; variants ${o.variants.join(', ')}`);
 
-  const oneShot = new OneShotEstimator(space, data, { steps: o.supernetSteps, batchSize: o.supernetBatchSize, learningRate: o.supernetLearningRate, seed: o.seed });
-  let result: OneShotBenchResult;
-  try {
-    const every = Math.max(1, Math.round(o.supernetSteps / 10));
-    const trained = await oneShot.trainSupernet({ onStep: (step, loss) => step % every === 0 && log(`  supernet step ${step}/${o.supernetSteps}: loss ${loss.toFixed(3)}, ${oneShot.layerCount} layers, ${((performance.now() - t0) / 1000).toFixed(0)} s`) });
-    log(`supernet: ${trained.steps} steps in ${trained.seconds.toFixed(1)} s, mean loss of the last 50 ${trained.loss.toFixed(3)}`);
-
-    const alone = new LowFidelityEstimator(data, { epochs: o.standaloneEpochs, batchSize: o.standaloneBatchSize });
-    const signal = new AbortController().signal;
-    const standalone: number[] = [];
-    const standaloneTimes: number[] = [];
-    for (const [i, arch] of sample.entries()) {
-      const ts = performance.now();
-      const e = await alone.estimate(arch, { trialId: i, seed: o.seed + i, signal, report: () => {} });
-      e.artifact?.dispose();
-      standaloneTimes.push((performance.now() - ts) / 1000);
-      standalone.push(e.score);
-      log(`  stand-alone ${i + 1}/${sample.length}: ${(e.score * 100).toFixed(2)}% in ${standaloneTimes[i]!.toFixed(1)} s  ${chainSummary(arch)}`);
-    }
-
+  const alone = new LowFidelityEstimator(data, { epochs: o.standaloneEpochs, batchSize: o.standaloneBatchSize });
+  const signal = new AbortController().signal;
+  const standalone: number[] = [];
+  const standaloneTimes: number[] = [];
+  for (const [i, arch] of sample.entries()) {
     const ts = performance.now();
-    const rc = await oneShot.rankCorrelation(sample.map((architecture, i) => ({ architecture, standalone: standalone[i]! })));
-    const oneShotSeconds = (performance.now() - ts) / 1000;
-    log(`one-shot scores of all ${sample.length} in ${oneShotSeconds.toFixed(1)} s: Kendall τ ${rc.tau.toFixed(3)}`);
-
-    const osRanks = ranks(rc.oneShot);
-    const saRanks = ranks(standalone);
-    const archs = sample.map((arch, i): OneShotBenchArch => {
-      const info = inferShapes(arch);
-      return {
-        index: i, hash: architectureHash(arch), summary: chainSummary(arch), params: info.totalParams, macs: info.macs,
-        oneShot: rc.oneShot[i]!, standalone: standalone[i]!, standaloneSeconds: standaloneTimes[i]!, oneShotRank: osRanks[i]!, standaloneRank: saRanks[i]!,
-      };
-    });
-    const byOneShot = [...archs].sort((a, b) => b.oneShot - a.oneShot || a.index - b.index);
-    const { log: _log, ...resolved } = o as typeof o & { log?: unknown };
-    result = {
-      options: resolved,
-      inputShape,
-      spaceChoices: describeChoices(o.space),
-      trainImages: data.train.size,
-      validationImages: data.validation.size,
-      supernet: { steps: trained.steps, seconds: trained.seconds, loss: trained.loss, layers: oneShot.layerCount },
-      oneShotSeconds,
-      standaloneSeconds: standaloneTimes.reduce((a, b) => a + b, 0),
-      archs,
-      tau: rc.tau,
-      spearman: spearman(rc.oneShot, standalone),
-      top1: { oneShot: argmax(rc.oneShot), standalone: argmax(standalone) },
-      oneShotTop5: byOneShot.slice(0, 5).map((a) => ({ index: a.index, standaloneRank: a.standaloneRank })),
-      seconds: 0,
-      tensors: { before, after: 0 },
-    };
-  } finally {
-    oneShot.dispose();
+    const e = await alone.estimate(arch, { trialId: i, seed: o.seed + i, signal, report: () => {} });
+    e.artifact?.dispose();
+    standaloneTimes.push((performance.now() - ts) / 1000);
+    standalone.push(e.score);
+    log(`  stand-alone ${i + 1}/${sample.length}: ${(e.score * 100).toFixed(2)}% in ${standaloneTimes[i]!.toFixed(1)} s  ${chainSummary(arch)}`);
   }
-  return { ...result, seconds: (performance.now() - t0) / 1000, tensors: { before, after: tf.memory().numTensors } };
+  const saRanks = ranks(standalone);
+
+  const variants: OneShotBenchVariant[] = [];
+  for (const training of o.variants) {
+    const oneShot = new OneShotEstimator(space, data, {
+      steps: o.supernetSteps, batchSize: o.supernetBatchSize, learningRate: o.supernetLearningRate, seed: o.seed, training, ...(training === 'few-shot' ? { splitOn: o.splitOn } : {}),
+      ...(training === 'progressive' ? { progressiveStages: stages } : {}),
+    });
+    try {
+      const every = Math.max(1, Math.round(o.supernetSteps / 10));
+      let next = every;
+      const trained = await oneShot.trainSupernet({
+        onStep: (step, loss) => {
+          if (step < next) return;
+          next += every;
+          log(`  ${training} supernet step ${step}/${o.supernetSteps}: loss ${loss.toFixed(3)}, ${oneShot.layerCount} layers, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+        },
+      });
+      log(`${training} supernet: ${trained.steps} steps in ${trained.seconds.toFixed(1)} s, mean loss of the last 50 ${trained.loss.toFixed(3)}`);
+      const ts = performance.now();
+      const rc = await oneShot.rankCorrelation(sample.map((architecture, i) => ({ architecture, standalone: standalone[i]! })));
+      const oneShotSeconds = (performance.now() - ts) / 1000;
+      const top = argmax(rc.oneShot);
+      variants.push({
+        training, splitOn: oneShot.splitOn, stages: oneShot.stages, subSupernets: oneShot.subSupernets.length,
+        supernet: { steps: trained.steps, seconds: trained.seconds, loss: trained.loss, layers: oneShot.layerCount },
+        oneShotSeconds, oneShot: rc.oneShot, tau: rc.tau, spearman: spearman(rc.oneShot, standalone), top1: { index: top, standaloneRank: saRanks[top]! },
+      });
+      log(`${training}: scored all ${sample.length} in ${oneShotSeconds.toFixed(1)} s: Kendall τ ${rc.tau.toFixed(3)}`);
+    } finally {
+      oneShot.dispose();
+    }
+  }
+
+  const first = variants[0]!;
+  const osRanks = ranks(first.oneShot);
+  const archs = sample.map((arch, i): OneShotBenchArch => {
+    const info = inferShapes(arch);
+    return {
+      index: i, hash: architectureHash(arch), summary: chainSummary(arch), params: info.totalParams, macs: info.macs,
+      oneShot: first.oneShot[i]!, standalone: standalone[i]!, standaloneSeconds: standaloneTimes[i]!, oneShotRank: osRanks[i]!, standaloneRank: saRanks[i]!,
+    };
+  });
+  const byOneShot = [...archs].sort((a, b) => b.oneShot - a.oneShot || a.index - b.index);
+  const { log: _log, ...resolved } = o as typeof o & { log?: unknown };
+  return {
+    options: { ...resolved, progressiveStages: stages },
+    inputShape,
+    spaceChoices: describeChoices(o.space),
+    trainImages: data.train.size,
+    validationImages: data.validation.size,
+    supernet: first.supernet,
+    oneShotSeconds: first.oneShotSeconds,
+    standaloneSeconds: standaloneTimes.reduce((a, b) => a + b, 0),
+    archs,
+    variants,
+    tau: first.tau,
+    spearman: first.spearman,
+    top1: { oneShot: first.top1.index, standalone: argmax(standalone) },
+    oneShotTop5: byOneShot.slice(0, 5).map((a) => ({ index: a.index, standaloneRank: a.standaloneRank })),
+    seconds: (performance.now() - t0) / 1000,
+    tensors: { before, after: tf.memory().numTensors },
+  };
+}
+
+/** Once-for-All's order on the chain space: depth, then width, then every other decision (only decisions with a choice left). */
+function ofaStages(space: ChainSpace): string[][] {
+  const names = space.decisions().filter((d) => d.choices.length > 1).map((d) => d.name);
+  const depth = names.filter((n) => n === 'chain/blocks' || n.endsWith('/convs'));
+  const width = names.filter((n) => n.endsWith('/filters') || n === 'chain/head/units');
+  const rest = names.filter((n) => !depth.includes(n) && !width.includes(n));
+  return [depth, width, rest].filter((s) => s.length > 0);
 }
 
 /** `n` architectures of the space with distinct hashes, in the order sampled. */
@@ -203,28 +274,34 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 
 /**
- * A plain-text report of {@link runOneShotBench}: the setting, the cost of each side, the
- * correlations, the top 1 by each measure, how the one-shot top 5 rank alone, then one row per
- * architecture (Markdown table).
+ * A plain-text report of {@link runOneShotBench}: the setting, the stand-alone cost, one row per
+ * supernet training scheme (τ, ρ, top-1 agreement, seconds), how the first scheme's top 5 rank
+ * alone, then one row per architecture with every scheme's score (Markdown tables).
  * @param r - from {@link runOneShotBench}
  */
 export function formatOneShotBench(r: OneShotBenchResult): string {
   const o = r.options;
   const a = (i: number) => r.archs[i]!;
+  const name = (v: OneShotBenchVariant) =>
+    v.training === 'few-shot' ? `few-shot (${v.subSupernets} on ${v.splitOn.join(' × ')})` : v.training === 'progressive' ? `progressive (largest, then ${v.stages.length} stages)` : v.training;
   const lines = [
     `One-shot vs stand-alone on MNIST (${r.inputShape.slice(0, 2).join('×')}${o.downsample ? ', 2×2-pooled' : ''}; ${r.trainImages} training / ${r.validationImages} validation images), chain space with ${r.spaceChoices}`,
-    `supernet: ${r.supernet.steps} steps of batch ${o.supernetBatchSize} (Adam ${o.supernetLearningRate}) in ${r.supernet.seconds.toFixed(1)} s, final loss ${r.supernet.loss.toFixed(3)}, ${r.supernet.layers} shared layers`,
-    `one-shot scoring: ${r.archs.length} architectures in ${r.oneShotSeconds.toFixed(1)} s (${(r.oneShotSeconds / r.archs.length).toFixed(2)} s each)`,
-    `stand-alone: ${o.standaloneEpochs} epochs of batch ${o.standaloneBatchSize} each, ${r.standaloneSeconds.toFixed(1)} s in all (${(r.standaloneSeconds / r.archs.length).toFixed(1)} s each)`,
+    `every supernet: ${o.supernetSteps} path updates of batch ${o.supernetBatchSize} (Adam ${o.supernetLearningRate}); scores batch-norm recalibrated`,
+    `stand-alone: ${o.standaloneEpochs} epochs of batch ${o.standaloneBatchSize} each, ${r.standaloneSeconds.toFixed(1)} s in all (${(r.standaloneSeconds / r.archs.length).toFixed(1)} s each); top-1 alone #${r.top1.standalone} (${pct(a(r.top1.standalone).standalone)})`,
     '',
-    `Kendall τ = ${r.tau.toFixed(3)}, Spearman ρ = ${r.spearman.toFixed(3)} over ${r.archs.length} distinct architectures`,
-    `top-1 by one-shot: #${r.top1.oneShot} (${pct(a(r.top1.oneShot).oneShot)} one-shot, ${pct(a(r.top1.oneShot).standalone)} alone, rank ${a(r.top1.oneShot).standaloneRank} alone)`,
-    `top-1 alone:       #${r.top1.standalone} (${pct(a(r.top1.standalone).standalone)} alone, ${pct(a(r.top1.standalone).oneShot)} one-shot, rank ${a(r.top1.standalone).oneShotRank} one-shot)`,
-    `one-shot top 5 → stand-alone ranks: ${r.oneShotTop5.map((t) => `#${t.index}→${t.standaloneRank}`).join(', ')} (of ${r.archs.length})`,
+    `| variant | Kendall τ | Spearman ρ | one-shot top-1 (rank alone) | final loss | layers | supernet s | scoring s |`,
+    '|---|---:|---:|---|---:|---:|---:|---:|',
+    ...r.variants.map((v) => `| ${name(v)} | ${v.tau.toFixed(3)} | ${v.spearman.toFixed(3)} | #${v.top1.index} (${v.top1.standaloneRank}${v.top1.standaloneRank === 1 ? ', agrees' : ''}) | ${v.supernet.loss.toFixed(3)} | ${v.supernet.layers} | ${v.supernet.seconds.toFixed(1)} | ${v.oneShotSeconds.toFixed(1)} |`),
     '',
-    '| # | one-shot | rank | alone | rank | alone s | params | MMACs | architecture |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---|',
-    ...r.archs.map((x) => `| ${x.index} | ${pct(x.oneShot)} | ${x.oneShotRank} | ${pct(x.standalone)} | ${x.standaloneRank} | ${x.standaloneSeconds.toFixed(1)} | ${x.params} | ${(x.macs / 1e6).toFixed(1)} | ${x.summary} |`),
+    `Kendall τ = ${r.tau.toFixed(3)}, Spearman ρ = ${r.spearman.toFixed(3)} over ${r.archs.length} distinct architectures (${name(r.variants[0]!)})`,
+    `${r.variants[0]!.training} top 5 → stand-alone ranks: ${r.oneShotTop5.map((t) => `#${t.index}→${t.standaloneRank}`).join(', ')} (of ${r.archs.length})`,
+    '',
+    `| # | alone | rank | ${r.variants.map((v) => `${v.training} | rank`).join(' | ')} | alone s | params | MMACs | architecture |`,
+    `|---:|---:|---:|${r.variants.map(() => '---:|---:|').join('')}---:|---:|---:|---|`,
+    ...r.archs.map((x) => {
+      const cells = r.variants.map((v) => `${pct(v.oneShot[x.index]!)} | ${1 + v.oneShot.filter((y) => y > v.oneShot[x.index]!).length}`);
+      return `| ${x.index} | ${pct(x.standalone)} | ${x.standaloneRank} | ${cells.join(' | ')} | ${x.standaloneSeconds.toFixed(1)} | ${x.params} | ${(x.macs / 1e6).toFixed(1)} | ${x.summary} |`;
+    }),
     '',
     `total ${r.seconds.toFixed(0)} s; tensors ${r.tensors.before} before, ${r.tensors.after} after`,
   ];
