@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { ImageClassifier, loadMnist, type Dataset } from 'autonas';
+import { ImageClassifier, loadMnist, type Dataset, type HyperparameterSpec } from 'autonas';
 import { initRuntime, type RuntimeInfo } from '@autonas/tfjs';
 import { intOption, machine, writeJson, type Io } from './cli-options.js';
 
@@ -21,6 +21,8 @@ export interface HpBenchOptions {
   readonly trialSamples?: number;
   /** Epochs of the final retraining. Default 2. */
   readonly retrainEpochs?: number;
+  /** The `searched` arm's `hyperparameters` option. Default: none given, the facade's default choices. */
+  readonly hyperparameters?: HyperparameterSpec;
   readonly log?: (line: string) => void;
 }
 
@@ -46,7 +48,7 @@ export interface HpBenchRun {
 
 /** What {@link runHpBench} returns (and `npm run bench -- hp` writes as JSON). */
 export interface HpBenchResult {
-  readonly options: Required<Omit<HpBenchOptions, 'log'>>;
+  readonly options: Required<Omit<HpBenchOptions, 'log' | 'hyperparameters'>> & { readonly hyperparameters: HyperparameterSpec | 'default' };
   readonly runtime: RuntimeInfo;
   readonly runs: readonly HpBenchRun[];
   /** Per arm: mean test and validation accuracy, mean trials. */
@@ -74,7 +76,7 @@ const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 
  * ```
  */
 export async function runHpBench(o: HpBenchOptions = {}): Promise<HpBenchResult> {
-  const options = { timeLimit: o.timeLimit ?? 90, seeds: o.seeds ?? 2, trainSize: o.trainSize ?? 6000, testSize: o.testSize ?? 2000, trialSamples: o.trialSamples ?? 3000, retrainEpochs: o.retrainEpochs ?? 2 };
+  const options = { timeLimit: o.timeLimit ?? 90, seeds: o.seeds ?? 2, trainSize: o.trainSize ?? 6000, testSize: o.testSize ?? 2000, trialSamples: o.trialSamples ?? 3000, retrainEpochs: o.retrainEpochs ?? 2, hyperparameters: o.hyperparameters ?? ('default' as const) };
   const log = o.log ?? (() => undefined);
   const t0 = performance.now();
   const runtime = await initRuntime({ log: () => undefined });
@@ -98,13 +100,13 @@ export async function runHpBench(o: HpBenchOptions = {}): Promise<HpBenchResult>
   return { options, runtime, runs, summary, differences, seconds: (performance.now() - t0) / 1000, machine: { ...machine(), cpus: cpus.length, model: cpus[0]?.model ?? 'unknown' } };
 }
 
-async function runOne(mode: HpBenchMode, seed: number, position: number, train: Dataset, test: Dataset, o: Required<Omit<HpBenchOptions, 'log'>>, log: (l: string) => void): Promise<HpBenchRun> {
+async function runOne(mode: HpBenchMode, seed: number, position: number, train: Dataset, test: Dataset, o: HpBenchResult['options'], log: (l: string) => void): Promise<HpBenchRun> {
   const loadBefore = os.loadavg();
   const validation = Math.round(o.trainSize * 0.2);
   const clf = new ImageClassifier({
     timeLimit: o.timeLimit, seed, backend: 'wasm',
     estimator: { epochs: 1, maxSamples: o.trialSamples, validationFraction: Math.min(1, 1000 / validation) },
-    ...(mode === 'fixed' ? { hyperparameters: false } : {}),
+    ...(mode === 'fixed' ? { hyperparameters: false } : o.hyperparameters === 'default' ? {} : { hyperparameters: o.hyperparameters }),
     log: (l) => log(`  ${mode} seed ${seed} | ${l}`),
   });
   try {
@@ -129,7 +131,7 @@ async function runOne(mode: HpBenchMode, seed: number, position: number, train: 
 export function formatHpBench(r: HpBenchResult): string {
   const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
   const lines = [
-    `hp: ImageClassifier on MNIST (${r.options.trainSize} training images, ${r.options.testSize} test), ${r.options.timeLimit} s search + ${r.options.retrainEpochs}-epoch retraining, ${r.options.seeds} seed(s), ${r.runtime.backend}`,
+    `hp: ImageClassifier on MNIST (${r.options.trainSize} training images, ${r.options.testSize} test), ${r.options.timeLimit} s search + ${r.options.retrainEpochs}-epoch retraining, ${r.options.seeds} seed(s), ${r.runtime.backend}; searched: ${r.options.hyperparameters === 'default' ? 'the default choices' : JSON.stringify(r.options.hyperparameters)}`,
     'mode      | test acc (mean) | best val acc | trials',
     ...r.summary.map((s) => `${s.mode.padEnd(9)} | ${pct(s.testAccuracy).padStart(15)} | ${pct(s.bestValAccuracy).padStart(12)} | ${s.trials.toFixed(1)}`),
     `searched − fixed test accuracy per seed: ${r.differences.map((d) => `${d >= 0 ? '+' : ''}${(d * 100).toFixed(2)} pts`).join(', ')}`,
@@ -144,14 +146,26 @@ export const HP_USAGE = `  hp           training hyperparameters searched beside
     --train-size N   MNIST training images (default 6000: trials train on 3000, score on 1000)
     --test-size N    MNIST test images for the final model (default 2000)
     --retrain-epochs N  epochs of the final retraining (default 2)
+    --hp SPEC        the searched arm's choice sets, e.g. learningRate=0.001|0.003 (default: the facade's)
     --out FILE       JSON result (default out/bench/hp.json)
 `;
+
+/** `learningRate=0.001|0.003,batchSize=64|32`: choice sets, numbers and booleans parsed. */
+function hpSpec(text: string): HyperparameterSpec {
+  const out: Record<string, (number | string | boolean)[]> = {};
+  for (const part of text.split(',').filter(Boolean)) {
+    const [k, v] = part.split('=');
+    if (!k || !v) throw new Error(`--hp takes name=choice|choice, comma-separated, got ${JSON.stringify(part)}`);
+    out[k] = v.split('|').map((c) => (c === 'true' ? true : c === 'false' ? false : Number.isFinite(Number(c)) ? Number(c) : c));
+  }
+  return out as HyperparameterSpec;
+}
 
 /** `npm run bench -- hp [options]`; returns the exit code. */
 export async function hpCommand(rest: readonly string[], io: Io): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ args: [...rest], options: { 'time-limit': { type: 'string' }, seeds: { type: 'string' }, 'train-size': { type: 'string' }, 'test-size': { type: 'string' }, 'retrain-epochs': { type: 'string' }, out: { type: 'string' } }, strict: true }));
+    ({ values } = parseArgs({ args: [...rest], options: { 'time-limit': { type: 'string' }, seeds: { type: 'string' }, 'train-size': { type: 'string' }, 'test-size': { type: 'string' }, 'retrain-epochs': { type: 'string' }, hp: { type: 'string' }, out: { type: 'string' } }, strict: true }));
   } catch (e) {
     io.err(`${(e as Error).message}\n${HP_USAGE}`);
     return 2;
@@ -164,6 +178,7 @@ export async function hpCommand(rest: readonly string[], io: Io): Promise<number
       trainSize: intOption(values['train-size'], 'train-size', 6000),
       testSize: intOption(values['test-size'], 'test-size', 2000),
       retrainEpochs: intOption(values['retrain-epochs'], 'retrain-epochs', 2),
+      ...(values.hp === undefined ? {} : { hyperparameters: hpSpec(values.hp) }),
     };
   } catch (e) {
     io.err((e as Error).message);

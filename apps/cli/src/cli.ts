@@ -459,7 +459,15 @@ export function paretoTable(front: readonly TrialRecord[], objectives: readonly 
   return [`pareto front: ${front.length} non-dominated trial(s)${feasible}`, line(head), ...rows.map(line)];
 }
 
-/** `--hp learningRate=0.001|0.003,augment.flip=false|true`: the hyperparameters to search and their choices (the first is the default). */
+/**
+ * `--hp learningRate=0.001|0.003,augment.flip=false|true`: the hyperparameters to search and their
+ * choices (the first is the default); numbers and `true`/`false` are parsed, the rest kept as text.
+ * @example
+ * ```ts
+ * import { hpArg } from '@autonas/cli';
+ * console.log(hpArg('learningRate=0.001|0.003,optimizer=adam|adamw')); // { learningRate: [0.001, 0.003], optimizer: ['adam', 'adamw'] }
+ * ```
+ */
 export function hpArg(text: string): Record<string, (number | string | boolean)[]> {
   const out: Record<string, (number | string | boolean)[]> = {};
   for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {

@@ -38,7 +38,10 @@ describe('ImageClassifier with workers', () => {
     let overlapping = 0;
     for (const a of trials) for (const b of trials) if (a.id < b.id && a.startedAt < b.endedAt! && b.startedAt < a.endedAt!) overlapping++;
     expect(overlapping).toBeGreaterThanOrEqual(2);
-    // ...and each scored what the same trial scored in this process: same architectures, seeds, subsets and backend.
+    // ...and each scored what the same trial scored in this process: same architectures, seeds, subsets and backend,
+    // and the same training hyperparameters (searched by default: the learning rate; the batch size is fixed here), which reach the workers with the architecture.
+    expect(trials.every((t) => Object.keys(t.architecture.training ?? {}).join() === 'learningRate')).toBe(true);
+    expect(new Set(trials.map((t) => t.architecture.training!.learningRate)).size).toBe(2);
     for (const t of trials) {
       const same = inProcess.trials.find((u) => u.id === t.id)!;
       expect(t.hash).toBe(same.hash);

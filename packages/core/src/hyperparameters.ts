@@ -79,11 +79,12 @@ export function hyperparametersOf(arch: Architecture): TrainingHyperparameters {
  * console.log(withTrainingOf({ learningRate: 0.001, epochs: 2 }, arch)); // { learningRate: 0.003, epochs: 2 }
  * ```
  */
-export function withTrainingOf<T extends { readonly augment?: object }>(options: T, arch: Architecture): T {
+export function withTrainingOf<T extends object>(options: T, arch: Architecture): T {
   const hp = hyperparametersOf(arch);
   if (Object.keys(hp).length === 0) return options;
   const { augment, ...rest } = hp;
-  return { ...options, ...rest, ...(augment ? { augment: { ...options.augment, ...augment } } : {}) } as T;
+  const fixed = (options as { readonly augment?: object }).augment;
+  return { ...options, ...rest, ...(augment ? { augment: { ...fixed, ...augment } } : {}) } as T;
 }
 
 interface HpDecision extends Decision {
@@ -101,7 +102,14 @@ function networkOf(arch: Architecture): Architecture {
 
 /**
  * A search space whose architectures carry training hyperparameters beside the network: see
- * {@link withHyperparameters}.
+ * {@link withHyperparameters}. `crossover` and `defaultArchitecture` are present when the wrapped
+ * space has them.
+ *
+ * @example
+ * ```ts
+ * import { HyperparameterSpace, type SearchSpace } from '@autonas/core';
+ * const wrap = (space: SearchSpace) => new HyperparameterSpace(space, { batchSize: [64, 32] });
+ * ```
  */
 export class HyperparameterSpace implements SearchSpace {
   readonly name: string;

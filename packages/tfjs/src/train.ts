@@ -77,7 +77,15 @@ export const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'rmsprop'] as const;
 /** One of {@link OPTIMIZERS}. */
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
-/** The optimiser options of {@link TrainOptions}, checked. */
+/**
+ * Checks the optimiser options of {@link TrainOptions}.
+ * @throws ConfigurationError `BAD_OPTIMIZER`, `BAD_WEIGHT_DECAY` or `BAD_MOMENTUM`
+ * @example
+ * ```ts
+ * import { checkOptimizerOptions } from '@autonas/tfjs';
+ * checkOptimizerOptions({ optimizer: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 5e-4 }); // fine
+ * ```
+ */
 export function checkOptimizerOptions(o: Pick<TrainOptions, 'optimizer' | 'weightDecay' | 'momentum' | 'nesterov'>): void {
   if (o.optimizer !== undefined && !(OPTIMIZERS as readonly string[]).includes(o.optimizer)) {
     throw new ConfigurationError('BAD_OPTIMIZER', `optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${JSON.stringify(o.optimizer)}`);
