@@ -4,7 +4,7 @@ import { ImageClassifier, loadMnist, type Dataset, type HyperparameterSpec } fro
 import { initRuntime, type RuntimeInfo } from '@autonas/tfjs';
 import { intOption, machine, writeJson, type Io } from './cli-options.js';
 
-/** The two arms of {@link runHpBench}: hyperparameters searched (the facade's default) or every trial at the fixed rules. */
+/** The two arms of {@link runHpBench}: hyperparameters searched (`hyperparameters: true`, or the choice sets given) or every trial at the fixed rules. */
 export type HpBenchMode = 'searched' | 'fixed';
 
 /** Options of {@link runHpBench}. */
@@ -21,7 +21,7 @@ export interface HpBenchOptions {
   readonly trialSamples?: number;
   /** Epochs of the final retraining. Default 2. */
   readonly retrainEpochs?: number;
-  /** The `searched` arm's `hyperparameters` option. Default: none given, the facade's default choices. */
+  /** The `searched` arm's choice sets. Default: `hyperparameters: true`, the facade's {@link DEFAULT_HYPERPARAMETERS}. */
   readonly hyperparameters?: HyperparameterSpec;
   readonly log?: (line: string) => void;
 }
@@ -64,7 +64,7 @@ const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 
 /**
  * The hyperparameter search against fixed training rules: `ImageClassifier` on real MNIST with
  * the same time limit, the same data and the same seed, once searching the training
- * hyperparameters beside the network (the default) and once with `hyperparameters: false`; the
+ * hyperparameters beside the network (`hyperparameters: true`) and once with `hyperparameters: false`; the
  * arms alternate which runs first by seed, so machine load falls on both. The final (retrained)
  * model is scored on test images the search never saw.
  *
@@ -106,7 +106,7 @@ async function runOne(mode: HpBenchMode, seed: number, position: number, train: 
   const clf = new ImageClassifier({
     timeLimit: o.timeLimit, seed, backend: 'wasm',
     estimator: { epochs: 1, maxSamples: o.trialSamples, validationFraction: Math.min(1, 1000 / validation) },
-    ...(mode === 'fixed' ? { hyperparameters: false } : o.hyperparameters === 'default' ? {} : { hyperparameters: o.hyperparameters }),
+    ...(mode === 'fixed' ? { hyperparameters: false } : o.hyperparameters === 'default' ? { hyperparameters: true } : { hyperparameters: o.hyperparameters }),
     log: (l) => log(`  ${mode} seed ${seed} | ${l}`),
   });
   try {
@@ -146,7 +146,7 @@ export const HP_USAGE = `  hp           training hyperparameters searched beside
     --train-size N   MNIST training images (default 6000: trials train on 3000, score on 1000)
     --test-size N    MNIST test images for the final model (default 2000)
     --retrain-epochs N  epochs of the final retraining (default 2)
-    --hp SPEC        the searched arm's choice sets, e.g. learningRate=0.001|0.003 (default: the facade's)
+    --hp SPEC        the searched arm's choice sets, e.g. learningRate=0.001|0.003 (default: hyperparameters: true)
     --out FILE       JSON result (default out/bench/hp.json)
 `;
 

@@ -47,7 +47,7 @@ describe('autonas CLI', () => {
     expect(i.err[0]).toContain('--workers runs low-fidelity trials in worker processes; it does not apply to --one-shot');
     const j = capture();
     expect(await runCli(['search', '--hp', 'learningRate=0.001|0.003', '--no-hp-search'], j.io)).toBe(1);
-    expect(j.err[0]).toContain('--no-hp-search turns the search off: give one');
+    expect(j.err[0]).toContain('--hp names hyperparameters to search and --no-hp-search turns the search off: give one');
     const k = capture();
     expect(await runCli(['search', '--optimizer', 'lion'], k.io)).toBe(1);
     expect(k.err[0]).toContain('--optimizer must be adam, adamw, sgd or rmsprop, got "lion"');
@@ -74,7 +74,7 @@ describe('autonas CLI', () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'autonas-cli-'));
     const c = capture();
     const code = await runCli(
-      ['search', '--max-trials', '2', '--strategy', 'evolution', '--workers', '2', '--train-size', '1500', '--trial-samples', '600', '--retrain-epochs', '1', '--backend', 'wasm', '--seed', '3', '--out', dir],
+      ['search', '--max-trials', '2', '--strategy', 'evolution', '--workers', '2', '--train-size', '1500', '--trial-samples', '600', '--retrain-epochs', '1', '--backend', 'wasm', '--seed', '3', '--hp-search', '--out', dir],
       c.io,
     );
     const text = c.out.join('\n');
@@ -100,7 +100,7 @@ describe('autonas CLI', () => {
     const pids = new Set(report.trials.map((t: { metrics: { workerPid: number } }) => t.metrics.workerPid));
     expect(pids.size).toBe(2);
     expect(pids.has(process.pid)).toBe(false);
-    // The learning rate and the batch size were searched (nothing fixed them), in the workers too; the report names the final model's rules.
+    // With --hp-search the learning rate and the batch size were searched (nothing fixed them), in the workers too; the report names the final model's rules.
     expect(report.training.searched).toEqual(['learningRate', 'batchSize']);
     for (const t of report.trials) expect(Object.keys(t.decisions)).toEqual(expect.arrayContaining(['hp/learningRate', 'hp/batchSize']));
     expect(text).toMatch(/training: learning rate 0\.00[13], batch (64|32), adam \(searched: learningRate, batchSize; the rest fixed\)/);

@@ -84,10 +84,10 @@ describe('training hyperparameters searched beside the architecture', () => {
     forced.artifact?.dispose();
   });
 
-  it('fit: an option given is fixed in every trial, one left undefined varies; the retraining and autonas.json take the winner\'s values', async () => {
+  it('hyperparameters: true: an option given is fixed in every trial, one left undefined varies; the retraining and autonas.json take the winner\'s values', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'autonas-hp-'));
     const lines: string[] = [];
-    const clf = new ImageClassifier({ maxTrials: 6, seed: 1, space: small, estimator: { maxSamples: 300 }, directory: dir, log: (l) => lines.push(l) });
+    const clf = new ImageClassifier({ maxTrials: 6, seed: 1, space: small, estimator: { maxSamples: 300 }, directory: dir, hyperparameters: true, log: (l) => lines.push(l) });
     // batchSize given: fixed; learningRate left undefined: searched from the defaults.
     const result = await clf.fit(train.x, train.y, { sampleShape: shape, epochs: 1, retrainEpochs: 1, batchSize: 32, baseline: false });
     const trials = result.trials.filter((t) => t.status === 'completed');
@@ -104,7 +104,7 @@ describe('training hyperparameters searched beside the architecture', () => {
     expect(result.training.values).toMatchObject({ learningRate: result.best.architecture.training!.learningRate, batchSize: 32, optimizer: 'adam', weightDecay: 0 });
     expect(result.retrain!.trial.architecture.training).toEqual(result.best.architecture.training);
     expect(architectureHash(result.retrain!.trial.architecture)).toBe(result.best.hash);
-    expect(lines.some((l) => /^hyperparameters searched beside the network .*learningRate 0.001\|0.003$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^hyperparameters searched beside the network \(an option you give is fixed\): learningRate 0.001\|0.003$/.test(l))).toBe(true);
     const meta = JSON.parse(await fs.readFile(path.join(dir, 'model', 'autonas.json'), 'utf8'));
     expect(meta.training).toEqual(result.training);
     clf.dispose();
@@ -115,13 +115,15 @@ describe('training hyperparameters searched beside the architecture', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it('hyperparameters: false searches the network only; a custom choice set is searched exactly; conflicts are typed errors', async () => {
+  it('by default (and with hyperparameters: false) only the network is searched; a custom choice set is searched exactly; conflicts are typed errors', async () => {
     const fit = { sampleShape: shape, epochs: 1, batchSize: 32, baseline: false, retrain: false } as const;
-    const off = new ImageClassifier({ maxTrials: 2, seed: 1, space: small, estimator: { maxSamples: 200 }, hyperparameters: false });
-    const r = await off.fit(train.x, train.y, fit);
-    expect(r.trials.every((t) => t.architecture.training === undefined && !Object.keys(t.architecture.decisions!).some((k) => k.startsWith('hp/')))).toBe(true);
-    expect(r.training).toEqual({ searched: [], values: { learningRate: 0.001, batchSize: 32, optimizer: 'adam', weightDecay: 0 } });
-    off.dispose();
+    for (const hyperparameters of [undefined, false] as const) {
+      const off = new ImageClassifier({ maxTrials: 2, seed: 1, space: small, estimator: { maxSamples: 200 }, ...(hyperparameters === undefined ? {} : { hyperparameters }) });
+      const r = await off.fit(train.x, train.y, fit);
+      expect(r.trials.every((t) => t.architecture.training === undefined && !Object.keys(t.architecture.decisions!).some((k) => k.startsWith('hp/')))).toBe(true);
+      expect(r.training).toEqual({ searched: [], values: { learningRate: 0.001, batchSize: 32, optimizer: 'adam', weightDecay: 0 } });
+      off.dispose();
+    }
 
     // Every network decision pinned to its default: the trials can differ only in their training.
     const net = new ChainSpace({ inputShape: [28, 28, 1], numClasses: 10, ...small });
@@ -139,6 +141,8 @@ describe('training hyperparameters searched beside the architecture', () => {
     expect(await code(clash.fit(train.x, train.y, fit))).toBe('HYPERPARAMETER_FIXED');
     const oneShot = new ImageClassifier({ maxTrials: 1, space: small, estimator: { oneShot: true }, hyperparameters: { learningRate: [0.001, 0.003] } });
     expect(await code(oneShot.fit(train.x, train.y, fit))).toBe('HYPERPARAMETERS_NOT_SUPPORTED');
+    const morphism = new ImageClassifier({ maxTrials: 1, space: small, strategy: 'morphism-bo', hyperparameters: true });
+    expect(await code(morphism.fit(train.x, train.y, fit))).toBe('HYPERPARAMETERS_NOT_SUPPORTED');
     const bad = new ImageClassifier({ maxTrials: 1, space: small, hyperparameters: { 'augment.shift': [0, 40] } });
     expect(await code(bad.fit(train.x, train.y, fit))).toBe('BAD_AUGMENT');
     const unknown = new ImageClassifier({ maxTrials: 1, space: small, hyperparameters: { momentum: [0.9] } as never });
@@ -147,8 +151,8 @@ describe('training hyperparameters searched beside the architecture', () => {
     expect(await code(badOptimizer.fit(train.x, train.y, fit))).toBe('BAD_OPTIMIZER');
   }, 120_000);
 
-  it('fit\'s learningRate fixes the learning rate of the trials and the retraining', async () => {
-    const clf = new ImageClassifier({ maxTrials: 2, seed: 3, space: small, estimator: { maxSamples: 200 } });
+  it('with hyperparameters: true, fit\'s learningRate fixes the learning rate of the trials and the retraining', async () => {
+    const clf = new ImageClassifier({ maxTrials: 2, seed: 3, space: small, estimator: { maxSamples: 200 }, hyperparameters: true });
     const r = await clf.fit(train.x, train.y, { sampleShape: shape, epochs: 1, retrainEpochs: 1, learningRate: 0.002, baseline: false });
     for (const t of r.trials) expect(Object.keys(t.architecture.training!)).toEqual(['batchSize']);
     expect(r.training.values.learningRate).toBe(0.002);
