@@ -9,6 +9,7 @@ import { throughputCommand, THROUGHPUT_USAGE } from './throughput-cli.js';
 import { MEASURE_USAGE, fidelityCommand, kernelsCommand, oneShotTinyCommand } from './measure-cli.js';
 import { e2eCommand, E2E_USAGE } from './e2e-cli.js';
 import { zeroCostCommand, ZEROCOST_USAGE } from './zerocost-bench.js';
+import { hpCommand, HP_USAGE } from './hp-bench.js';
 import { MNIST_BENCH_STRATEGIES, formatMnistBench, mnistBenchStrategies, runMnistBench } from './mnist-bench.js';
 
 const USAGE = `usage: npm run bench -- <benchmark> [options]
@@ -38,7 +39,7 @@ ${ESTIMATION_USAGE}  mnist        strategies through ImageClassifier on real MNI
     --test-size N    MNIST test images for the best model (default 2000)
     --epochs N       epochs per trial (default 1)
     --out FILE       JSON result (default out/bench/mnist.json)
-${THROUGHPUT_USAGE}${MEASURE_USAGE}${E2E_USAGE}${ZEROCOST_USAGE}`;
+${THROUGHPUT_USAGE}${MEASURE_USAGE}${E2E_USAGE}${ZEROCOST_USAGE}${HP_USAGE}`;
 
 /** Runs a benchmark by name; returns the exit code. */
 export async function runBench(argv: readonly string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
@@ -54,6 +55,7 @@ export async function runBench(argv: readonly string[], io: Io = { out: (s) => c
   if (command === 'kernels') return kernelsCommand(rest, io);
   if (command === 'e2e') return e2eCommand(rest, io);
   if (command === 'zerocost') return zeroCostCommand(rest, io);
+  if (command === 'hp') return hpCommand(rest, io);
   if (command !== 'strategies') {
     io.err(command ? `unknown benchmark "${command}"\n${USAGE}` : USAGE);
     return 2;

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './cli.js';
+import { hpArg, runCli } from './cli.js';
 
 function capture() {
   const out: string[] = [];
@@ -45,6 +45,16 @@ describe('autonas CLI', () => {
     const i = capture();
     expect(await runCli(['search', '--workers', '2', '--one-shot'], i.io)).toBe(1);
     expect(i.err[0]).toContain('--workers runs low-fidelity trials in worker processes; it does not apply to --one-shot');
+    const j = capture();
+    expect(await runCli(['search', '--hp', 'learningRate=0.001|0.003', '--no-hp-search'], j.io)).toBe(1);
+    expect(j.err[0]).toContain('--hp names hyperparameters to search and --no-hp-search turns the search off: give one');
+    const k = capture();
+    expect(await runCli(['search', '--optimizer', 'lion'], k.io)).toBe(1);
+    expect(k.err[0]).toContain('--optimizer must be adam, adamw, sgd or rmsprop, got "lion"');
+    const l = capture();
+    expect(await runCli(['search', '--hp', 'learningRate'], l.io)).toBe(1);
+    expect(l.err[0]).toContain('--hp takes name=choice|choice');
+    expect(hpArg('learningRate=0.001|0.003,optimizer=adam|adamw,augment.flip=false|true')).toEqual({ learningRate: [0.001, 0.003], optimizer: ['adam', 'adamw'], 'augment.flip': [false, true] });
   });
 
   it('--json writes one JSON event per line on stdout, every phase\'s trials included, and the usual lines on stderr', async () => {
@@ -85,7 +95,7 @@ describe('autonas CLI', () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'autonas-cli-'));
     const c = capture();
     const code = await runCli(
-      ['search', '--max-trials', '2', '--strategy', 'evolution', '--workers', '2', '--train-size', '1500', '--trial-samples', '600', '--retrain-epochs', '1', '--backend', 'wasm', '--seed', '3', '--out', dir],
+      ['search', '--max-trials', '2', '--strategy', 'evolution', '--workers', '2', '--train-size', '1500', '--trial-samples', '600', '--retrain-epochs', '1', '--backend', 'wasm', '--seed', '3', '--hp-search', '--out', dir],
       c.io,
     );
     const text = c.out.join('\n');
@@ -111,6 +121,10 @@ describe('autonas CLI', () => {
     const pids = new Set(report.trials.map((t: { metrics: { workerPid: number } }) => t.metrics.workerPid));
     expect(pids.size).toBe(2);
     expect(pids.has(process.pid)).toBe(false);
+    // With --hp-search the learning rate and the batch size were searched (nothing fixed them), in the workers too; the report names the final model's rules.
+    expect(report.training.searched).toEqual(['learningRate', 'batchSize']);
+    for (const t of report.trials) expect(Object.keys(t.decisions)).toEqual(expect.arrayContaining(['hp/learningRate', 'hp/batchSize']));
+    expect(text).toMatch(/training: learning rate 0\.00[13], batch (64|32), adam \(searched: learningRate, batchSize; the rest fixed\)/);
   }, 300_000);
 
   it('--plugin loads a third-party strategy chosen by --strategy NAME, and --budget bounds the whole job', async () => {

@@ -86,7 +86,17 @@ accuracy on the held-out test set and saves it.
   --trial-validation N    validation samples that score a candidate         [${SEARCH_DEFAULTS.trialValidation}]
   --retrain-epochs N      epochs of the final retraining                    [${SEARCH_DEFAULTS.retrainEpochs}]
   --retrain-time-limit S  seconds the final retraining may take             [${SEARCH_DEFAULTS.retrainTimeLimit}]
-  --retrain-lr X          Adam learning rate of the retraining (cosine)     [${SEARCH_DEFAULTS.retrainLearningRate}]
+  --retrain-lr X          learning rate of the retraining (cosine)    [the winner's: ${SEARCH_DEFAULTS.retrainLearningRate} unless searched]
+  --lr X                  learning rate of every trial (not searched then)  [0.001]
+  --batch-size N          samples per step of every trial (not searched then)  [64]
+  --optimizer NAME        adam, adamw, sgd (momentum 0.9) or rmsprop       [adam]
+  --weight-decay X        kernel weight decay (decoupled with adamw, L2 otherwise)  [0]
+  --hp-search             search the learning rate (0.001|0.003) and the batch size (64|32) beside
+                          the network, those not fixed by --lr / --batch-size (off by default: on
+                          MNIST with a 90 s search it measured worse on average)
+  --hp SPEC               search these hyperparameters, name=choice|choice, comma-separated, e.g.
+                          learningRate=0.001|0.003,optimizer=adam|adamw,augment.shift=0|2
+  --no-hp-search          search the network only (the default)
   --train-size N          use only the first N training images              [60000]
   --backend NAME          force a backend: tensorflow, wasm, cpu            [auto]
   --workers N|auto        trials at once, each in its own worker process    [${SEARCH_DEFAULTS.workers}]
@@ -216,6 +226,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
         'one-shot': { type: 'boolean' }, 'supernet-steps': { type: 'string' }, workers: { type: 'string' }, ...SEARCH_DASHBOARD_OPTIONS,
         budget: { type: 'string' }, objective: { type: 'string' }, objectives: { type: 'string' }, 'max-params': { type: 'string' }, plugin: { type: 'string', multiple: true },
         redis: { type: 'string' }, queue: { type: 'string' }, augment: { type: 'string' },
+        lr: { type: 'string' }, 'batch-size': { type: 'string' }, optimizer: { type: 'string' }, 'weight-decay': { type: 'string' }, hp: { type: 'string' }, 'no-hp-search': { type: 'boolean' }, 'hp-search': { type: 'boolean' },
         data: { type: 'string' }, target: { type: 'string' }, json: { type: 'boolean' },
       },
       strict: true,
@@ -266,7 +277,17 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     const retrainEpochs = intArg('retrain-epochs', values['retrain-epochs'], SEARCH_DEFAULTS.retrainEpochs);
     const retrainTimeLimit = budget !== undefined && values['retrain-time-limit'] === undefined ? undefined : numArg('retrain-time-limit', values['retrain-time-limit'], SEARCH_DEFAULTS.retrainTimeLimit);
     const retrainEpochsGiven = values['retrain-epochs'] !== undefined;
-    const retrainLearningRate = numArg('retrain-lr', values['retrain-lr'], SEARCH_DEFAULTS.retrainLearningRate);
+    // Not given, the retraining takes the winning trial's learning rate (searched or fixed).
+    const retrainLearningRate = values['retrain-lr'] === undefined ? undefined : numArg('retrain-lr', values['retrain-lr'], SEARCH_DEFAULTS.retrainLearningRate);
+    const learningRate = values.lr === undefined ? undefined : numArg('lr', values.lr, 0.001);
+    const batchSize = values['batch-size'] === undefined ? undefined : intArg('batch-size', values['batch-size'], 64);
+    const optimizer = values.optimizer;
+    if (optimizer !== undefined && !['adam', 'adamw', 'sgd', 'rmsprop'].includes(optimizer)) throw new AutonasError('BAD_ARGUMENT', `--optimizer must be adam, adamw, sgd or rmsprop, got "${optimizer}"`);
+    const weightDecay = values['weight-decay'] === undefined ? undefined : Number(values['weight-decay']);
+    if (weightDecay !== undefined && !(weightDecay >= 0 && Number.isFinite(weightDecay))) throw new AutonasError('BAD_ARGUMENT', `--weight-decay must be a number >= 0, got "${values['weight-decay']}"`);
+    if ((values.hp !== undefined || values['hp-search']) && values['no-hp-search']) throw new AutonasError('BAD_ARGUMENT', `${values.hp !== undefined ? '--hp names hyperparameters to search' : '--hp-search turns the search on'} and --no-hp-search turns the search off: give one`);
+    if (values.hp !== undefined && values['hp-search']) throw new AutonasError('BAD_ARGUMENT', '--hp-search searches the default choices and --hp SPEC its own: give one');
+    const hyperparameters = values['no-hp-search'] ? false : values.hp !== undefined ? hpArg(values.hp) : values['hp-search'] ? true : undefined;
     const trainSize = intArg('train-size', values['train-size'], 60000);
     const oneShot = values['one-shot'] === true;
     if (values['supernet-steps'] !== undefined && !oneShot) throw new AutonasError('BAD_ARGUMENT', '--supernet-steps needs --one-shot');
@@ -311,10 +332,11 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
       : `autonas search: MNIST ${train.size} training images (${Math.round(train.size * 0.2)} held out for validation), ${test.size} test images never seen by the search`);
     const Task = own?.kind === 'structured' ? StructuredDataClassifier : ImageClassifier;
     const clf: AutoModel<unknown, ClassLabelInput> = new Task({
-      maxTrials, timeLimit, seed, backend, workers, strategy, plugins, objective, ...(objectives ? { objectives } : {}), ...(maxParams !== undefined ? { maxParams } : {}), ...(values.plan ? {} : { directory: out, overwrite: !resume }),
+      maxTrials, timeLimit, seed, backend, workers, strategy, plugins, objective, ...(objectives ? { objectives } : {}), ...(hyperparameters !== undefined ? { hyperparameters } : {}), ...(maxParams !== undefined ? { maxParams } : {}), ...(values.plan ? {} : { directory: out, overwrite: !resume }),
       ...(values.redis !== undefined ? { runner: 'bullmq', runnerOptions: { redis: values.redis, queue: values.queue } } : {}),
       estimator: {
         epochs, maxSamples: trialSamples, validationFraction: Math.min(1, trialValidation / Math.round(train.size * 0.2)), ...(augment ? { augment } : {}),
+        ...(optimizer !== undefined ? { optimizer: optimizer as 'adam' } : {}), ...(weightDecay !== undefined ? { weightDecay } : {}),
         ...(oneShot ? { oneShot: { steps: supernetSteps, validationSamples: trialValidation } } : {}),
       },
       log: (l) => io.out(l),
@@ -322,7 +344,8 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     io.out(`budget: at most ${maxTrials} trials${timeLimit === undefined ? '' : ` or ${timeLimit} s`}${budget === undefined ? '' : `, ${budget} s for the whole job`}; each trial trains ${epochs} epoch(s) on ${Math.min(trialSamples, train.size - Math.round(train.size * 0.2))} ${what} and is scored on ${Math.min(trialValidation, Math.round(train.size * 0.2))}; strategy ${strategy}, seed ${seed}${values.redis !== undefined ? `; ${clf.workerCount} trials at once on the workers of ${values.redis}` : clf.workerCount > 1 ? `; ${clf.workerCount} worker processes${workers === 'auto' ? ' (one per core)' : ''}` : ''}`);
     const dashboard = values.plan ? undefined : await startSearchDashboard(out, values, strategy, io);
     try {
-      const fitOptions = { sampleShape: train.sampleShape, epochs, retrainEpochs: budget !== undefined && !retrainEpochsGiven ? undefined : retrainEpochs, retrainTimeLimit, retrainLearningRate, folds, baseline, budget };
+      const fitOptions = { sampleShape: train.sampleShape, epochs, retrainEpochs: budget !== undefined && !retrainEpochsGiven ? undefined : retrainEpochs, retrainTimeLimit, folds, baseline, budget,
+        ...(retrainLearningRate !== undefined ? { retrainLearningRate } : {}), ...(learningRate !== undefined ? { learningRate } : {}), ...(batchSize !== undefined ? { batchSize } : {}) };
       const plan = await clf.plan(train.x, train.y, fitOptions);
       io.out(`plan (from a timed probe; candidates differ in size):\n  ${plan.lines.join('\n  ')}`);
       emit({ event: 'plan', dataset, train: train.size, test: test.size, secondsPerTrial: plan.secondsPerTrial, trials: plan.trials, totalSeconds: plan.totalSeconds, memoryBytes: plan.memoryBytes });
@@ -369,6 +392,8 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
         const b = result.baseline;
         io.out(`baseline: plain ResNet-style network, ${b.params.toLocaleString('en-US')} params, validation accuracy ${pct(b.score)}: ${b.searchGain > 0 ? `the search beat it by ${(b.searchGain * 100).toFixed(2)} points` : `the search did NOT beat it (${(b.searchGain * 100).toFixed(2)} points)`}`);
       }
+      const rules = result.training.values;
+      io.out(`training: learning rate ${rules.learningRate}, batch ${rules.batchSize}, ${rules.optimizer}${rules.weightDecay ? `, weight decay ${rules.weightDecay}` : ''}${rules.augment ? `, augment ${JSON.stringify(rules.augment)}` : ''}${result.training.searched.length ? ` (searched: ${result.training.searched.join(', ')}; the rest fixed)` : ' (fixed; nothing searched)'}`);
       if (result.retrain) io.out(`retrain: ${result.retrain.epochs} epoch(s) on ${result.retrain.samples} ${what} in ${result.retrain.seconds.toFixed(1)} s${result.retrain.trial.metrics.samplesPerSecond === undefined ? "" : `, ${Math.round(result.retrain.trial.metrics.samplesPerSecond)} ${what}/s`}${result.retrain.stoppedAtTimeLimit ? ` (last epoch cut short by ${budget === undefined ? '--retrain-time-limit' : 'the budget'})` : ''}`);
       io.out(`test accuracy: ${pct(testMetrics.accuracy)} (loss ${testMetrics.loss.toFixed(4)}) on ${test.size} ${own ? `held-out ${what}` : 'MNIST test images'}${result.oneShot ? `, retrained from scratch (its one-shot score was ${pct(result.oneShot.score)})` : ''}`);
       io.out(`model saved to ${out} (model.json + weights-<hash>.bin; load with tf.loadLayersModel${clf.classes ? `; classes ${clf.classes.join(', ')} in autonas.json` : ''})`);
@@ -378,7 +403,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
         trials: result.trials.map((t) => ({ id: t.id, status: t.status, score: t.score, seconds: t.seconds, metrics: t.metrics, summary: summarize(t.architecture), decisions: t.architecture.decisions, cached: t.cached ?? false, error: t.error })),
         best: { id: result.best.id, score: result.best.score, architecture: result.best.architecture },
         stoppedBy: result.stoppedBy, searchSeconds: result.searchSeconds, retrain: result.retrain && { epochs: result.retrain.epochs, seconds: result.retrain.seconds },
-        test: testMetrics, totalSeconds: seconds, folds,
+        test: testMetrics, totalSeconds: seconds, folds, training: result.training,
         start: start && { id: start.id, score: start.score },
         oneShot: result.oneShot,
         baseline: result.baseline && { score: result.baseline.score, params: result.baseline.params, seconds: result.baseline.seconds, searchGain: result.baseline.searchGain },
@@ -472,6 +497,26 @@ export function paretoTable(front: readonly TrialRecord[], objectives: readonly 
   const line = (r: readonly string[]) => `  ${r.map((c, i) => c.padStart(widths[i]!)).join(' | ')}`;
   const feasible = maxParams === undefined ? '' : front.some((t) => (t.metrics.params ?? Infinity) <= maxParams) ? `, all within ${maxParams.toLocaleString('en-US')} params` : `; no trial was within ${maxParams.toLocaleString('en-US')} params, so these are the least over`;
   return [`pareto front: ${front.length} non-dominated trial(s)${feasible}`, line(head), ...rows.map(line)];
+}
+
+/**
+ * `--hp learningRate=0.001|0.003,augment.flip=false|true`: the hyperparameters to search and their
+ * choices (the first is the default); numbers and `true`/`false` are parsed, the rest kept as text.
+ * @example
+ * ```ts
+ * import { hpArg } from '@autonas/cli';
+ * console.log(hpArg('learningRate=0.001|0.003,optimizer=adam|adamw')); // { learningRate: [0.001, 0.003], optimizer: ['adam', 'adamw'] }
+ * ```
+ */
+export function hpArg(text: string): Record<string, (number | string | boolean)[]> {
+  const out: Record<string, (number | string | boolean)[]> = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([A-Za-z.]+)=(.+)$/.exec(part);
+    if (!m) throw new AutonasError('BAD_ARGUMENT', `--hp takes name=choice|choice, comma-separated (e.g. learningRate=0.001|0.003), got "${part}"`);
+    out[m[1]!] = m[2]!.split('|').map((v) => (v === 'true' ? true : v === 'false' ? false : Number.isFinite(Number(v)) && v.trim() !== '' ? Number(v) : v));
+  }
+  if (Object.keys(out).length === 0) throw new AutonasError('BAD_ARGUMENT', '--hp names no hyperparameter');
+  return out;
 }
 
 /** `--augment shift=2,cutout=8,flip`: the training-batch augmentations. */

@@ -33,6 +33,12 @@ import {
   type TrialRecord,
   type TrialStore as TrialStoreType,
   betterTrial,
+  withHyperparameters,
+  hyperparametersOf,
+  HYPERPARAMETERS,
+  type HyperparameterName,
+  type HyperparameterSpec,
+  type TrainingHyperparameters,
 } from '@autonas/core';
 import {
   SearchData,
@@ -49,7 +55,7 @@ import {
   type LabelInput,
 } from '@autonas/data';
 import { openExperimentDirectory, type ExperimentDirectory } from '@autonas/store-sqlite';
-import { evaluateModel, initRuntime, loadModel, saveModel, tf, type ModelArtifact, type RuntimeInfo, type tfl } from '@autonas/tfjs';
+import { checkOptimizerOptions, evaluateModel, initRuntime, loadModel, saveModel, tf, type ModelArtifact, type RuntimeInfo, type tfl } from '@autonas/tfjs';
 import { checkCallbacks, historyOf, kerasLogs, type Callback, type History } from './keras.js';
 import { builtinPlugins, type EstimatorPlugin, type PreparedEstimator, type RunnerPlugin, type StrategyPlugin, type TrainingOptions } from './builtins.js';
 import { KFoldEstimator } from './k-fold-estimator.js';
@@ -127,7 +133,31 @@ export interface AutoModelOptions {
   readonly runnerOptions?: object;
   /** Where plugins are found by name. Default {@link builtinPlugins}. */
   readonly plugins?: PluginRegistry;
+  /**
+   * Training hyperparameters searched beside the architecture. Default: none (every trial trains
+   * under the fixed rules; on MNIST with a 90 s search, searching them measured worse on average,
+   * see the hyperparameters docs page). `true`: Auto-Keras's rule, an option you give (`fit`'s
+   * `learningRate` or `batchSize`, `estimator: { learningRate, batchSize, optimizer, weightDecay,
+   * augment }`) is fixed and one left undefined is searched from {@link DEFAULT_HYPERPARAMETERS}
+   * (their first choices are the fixed defaults, so the first trial is unchanged). An object:
+   * exactly these hyperparameters from these choices (e.g. `{ learningRate: [0.001, 0.003],
+   * 'augment.shift': [0, 2] }`); naming one you also fixed is a `ConfigurationError`. `false` or
+   * `'fixed'`: nothing searched. Applies where the estimator trains each candidate under its
+   * architecture's rules (`lowfi`) and the strategy's trials are the space's (not `morphism-bo`,
+   * `darts`, one-shot scoring).
+   */
+  readonly hyperparameters?: boolean | 'fixed' | HyperparameterSpec;
 }
+
+/**
+ * The hyperparameters `hyperparameters: true` searches (less those you fix): the learning rate
+ * and the batch size, each with the fixed default first. A search of ~10 one-epoch trials has room for little
+ * besides the network: these two move a short training's score the most (3e-3 lets Adam get
+ * further in one epoch; batches of 32 take twice the steps). The optimiser, weight decay and
+ * augmentation are left at their defaults unless asked for: weight decay and augmentation
+ * regularise, which a one-epoch trial cannot reward, so they would only spend trials.
+ */
+export const DEFAULT_HYPERPARAMETERS: HyperparameterSpec = { learningRate: [0.001, 0.003], batchSize: [64, 32] };
 
 /** Options of {@link AutoModel.fit}. */
 export interface FitOptions<X = FeatureInput, Y = LabelInput> {
@@ -157,8 +187,10 @@ export interface FitOptions<X = FeatureInput, Y = LabelInput> {
    * `retrainTimeLimit` where they would exceed it.
    */
   readonly budget?: number;
-  /** Default 64. */
+  /** Samples per training step of every candidate and the retraining. Default 64; given, it is not searched (see `hyperparameters`). */
   readonly batchSize?: number;
+  /** The learning rate of every candidate and the retraining. Default 0.001; given, it is not searched (see `hyperparameters`). */
+  readonly learningRate?: number;
   /** Sample shape when `x` is a flat array, e.g. `[28, 28, 1]`. */
   readonly sampleShape?: readonly number[];
   /** Called when a trial of any phase starts, after each of its epochs, and when it ends. */
@@ -191,6 +223,12 @@ export interface FitResult {
   readonly paretoFront?: readonly TrialRecord[];
   /** The objective searched, resolved; `best.score` is its value negated when it is minimised. */
   readonly objective: ResolvedObjective;
+  /**
+   * The training rules of the network retrained: `values` the winner's (what it was searched
+   * with, over the fixed ones; unset ones take the trainer's defaults), `searched` the names of
+   * the hyperparameters the search tried (empty when none was).
+   */
+  readonly training: { readonly searched: readonly HyperparameterName[]; readonly values: TrainingHyperparameters };
   /** The best trial's objective value (e.g. its validation loss). */
   readonly bestValue: number;
   /** Present when the best architecture was retrained: the `retrain` phase's trial. */
@@ -228,6 +266,10 @@ interface Prepared {
   /** The class names of named labels, in label order. */
   readonly classes?: readonly string[];
   readonly space: SearchSpace;
+  /** The hyperparameters searched beside the network (empty: none). */
+  readonly searched: readonly HyperparameterName[];
+  /** The fixed training rules of every candidate. */
+  readonly training: TrainingOptions;
   readonly estimator: PreparedEstimator;
   /** The estimator of what is trained alone (baseline, one-shot check): the training rules. */
   readonly standalone: PreparedEstimator;
@@ -302,6 +344,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
   private head: HeadSpec | undefined;
   private sampleShape: readonly number[] = [];
   private prepared: Prepared | undefined;
+  private trainingRules: FitResult['training'] | undefined;
 
   constructor(readonly task: TaskDefinition<X>, readonly options: AutoModelOptions = {}) {
     if (options.maxTrials !== undefined && !(Number.isInteger(options.maxTrials) && options.maxTrials >= 1)) {
@@ -337,6 +380,11 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
   /** The runner plugin that places the search's trials (`runner`, or `workers` when `workers` > 1); undefined: this process. */
   get runnerName(): string | undefined {
     return this.options.runner ?? (this.workerCount > 1 ? 'workers' : undefined);
+  }
+
+  /** The training rules of the model (the last fit's, or those `load` read from `autonas.json`). */
+  get training(): FitResult['training'] | undefined {
+    return this.trainingRules;
   }
 
   /** The last fit's result. */
@@ -400,6 +448,10 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
     const seed = this.options.seed ?? 0;
     const p = this.prepare(x, y, options);
     this.prepared = undefined;
+    if (p.searched.length > 0) {
+      const choices = p.space.decisions().filter((d) => d.name.startsWith('hp/')).map((d) => `${d.name.slice(3)} ${d.choices.join('|')}`);
+      log(`hyperparameters searched beside the network (an option you give is fixed): ${choices.join(', ')}`);
+    }
     const phaseStore = experiment ? (phase: Phase): TrialStoreType => (phase === 'search' ? experiment.store : experiment.phase(phase)) : memoryPhaseStores();
     const events = (phase: Phase) => {
       const bus = new EventBus();
@@ -508,7 +560,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
         this.model = bestArtifact.model;
       } else {
         const full = p.folds ? p.data : concat(p.train, p.validation);
-        const training = this.trainingOptions(options, p);
+        const training = p.training;
         // With a budget the retraining fills what is left (a few seconds kept for evaluating and saving).
         const limit = Math.min(options.retrainTimeLimit ?? Infinity, options.budget === undefined ? Infinity : Math.max(1, left() - 5));
         const retrainLimit = Number.isFinite(limit) ? limit : undefined;
@@ -518,8 +570,13 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
         const keepTrial = bestArtifact !== undefined && retrainLimit !== undefined && sps !== undefined && retrainLimit * sps < trialSamples;
         const estimator = new RetrainEstimator(full, {
           epochs: options.retrainEpochs ?? (options.budget === undefined ? p.epochs : 1000),
-          batchSize: options.batchSize,
-          learningRate: options.retrainLearningRate ?? training.learningRate,
+          batchSize: training.batchSize,
+          learningRate: training.learningRate,
+          ...(options.retrainLearningRate === undefined ? {} : { learningRateOverride: options.retrainLearningRate }),
+          optimizer: training.optimizer,
+          weightDecay: training.weightDecay,
+          momentum: training.momentum,
+          nesterov: training.nesterov,
           timeLimit: retrainLimit,
           fillTime: options.retrainEpochs === undefined && options.budget !== undefined,
           loss: this.task.loss,
@@ -552,12 +609,14 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
       this.head = p.head;
       this.classNames = p.classes;
       this.sampleShape = p.data.sampleShape;
+      this.trainingRules = { searched: p.searched, values: this.trainingOf(p.training, best.architecture, retrain ? options.retrainLearningRate : undefined) };
       if (experiment && location && !reloaded) {
         await this.save(location);
         experiment.store.saveBestModel({ location, trialId: best.id });
       }
       const history = retrain ? historyOf(retrain.trial, 'retrain', retrain.samples) : historyOf(best, best === baseline?.trial ? 'baseline' : 'search', best.metrics.trainSamples);
       this.result = {
+        training: this.trainingRules,
         best, winner: best === baseline?.trial ? 'baseline' : 'search', keptTrialModel, history, trials: search.trials, stoppedBy: search.stoppedBy, searchSeconds: search.seconds, objective: p.objective, bestValue: objectiveValue(best.score!, p.objective), retrain, runtime,
         ...(search.paretoFront ? { paretoFront: search.paretoFront } : {}),
         ...(baseline ? { baseline } : {}),
@@ -647,7 +706,70 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
     const est = typeof this.options.estimator === 'object' ? this.options.estimator : {};
     const { oneShot: _, ...rules } = est as EstimatorChoice;
     const monitor = /^val[A-Z]/.test(p.objective.metric) ? { metric: p.objective.metric, direction: p.objective.direction } : undefined;
-    return { epochs: p.epochs, batchSize: options.batchSize, loss: this.task.loss, ...(monitor ? { monitor } : {}), ...rules };
+    return { epochs: p.epochs, batchSize: options.batchSize, ...(options.learningRate === undefined ? {} : { learningRate: options.learningRate }), loss: this.task.loss, ...(monitor ? { monitor } : {}), ...rules };
+  }
+
+  /**
+   * The hyperparameters to search, by Auto-Keras's rule: the defaults (or the `hyperparameters`
+   * option) less what the user fixed; none where the estimator or the strategy cannot carry them.
+   */
+  private hyperparameterSpec(options: FitOptions<X, Y>, sampleShape: readonly number[], strategyName: string, strategy: StrategyPlugin | undefined, estimator: EstimatorPlugin): HyperparameterSpec {
+    const hp = this.options.hyperparameters;
+    if (hp === undefined || hp === false || hp === 'fixed') return {};
+    if (hp !== true && (typeof hp !== 'object' || hp === null)) throw new ConfigurationError('BAD_HYPERPARAMETERS', `hyperparameters must be true, false, 'fixed' or an object of choices, got ${JSON.stringify(hp)}`);
+    const est = this.options.estimator;
+    const rules = typeof est === 'object' ? est : {};
+    // What the user gave is fixed: fit's learningRate / batchSize, or the estimator's options.
+    const fixed = new Set<HyperparameterName>();
+    if (options.learningRate !== undefined || rules.learningRate !== undefined) fixed.add('learningRate');
+    if (options.batchSize !== undefined || rules.batchSize !== undefined) fixed.add('batchSize');
+    if (rules.optimizer !== undefined) fixed.add('optimizer');
+    if (rules.weightDecay !== undefined) fixed.add('weightDecay');
+    if (rules.augment !== undefined) for (const k of ['augment.shift', 'augment.flip', 'augment.cutout'] as const) fixed.add(k);
+    const why = typeof est === 'function' ? 'an estimator factory trains by its own rules'
+      : typeof est === 'object' && est.oneShot !== undefined ? (this.plugins.get('estimator', 'oneshot').capabilities?.reasons?.hyperparameters ?? 'one-shot scoring')
+      : estimator.capabilities?.hyperparameters !== true ? `the ${estimator.name} estimator ${estimator.capabilities?.reasons?.hyperparameters ? `cannot: ${estimator.capabilities.reasons.hyperparameters}` : 'does not train candidates by their architecture\'s rules'}`
+      : strategy && (strategy.capabilities?.parentWeights === true || strategy.capabilities?.trainsOwnNetworks === true) ? `the ${strategyName} strategy: ${strategy.capabilities?.reasons?.hyperparameters ?? 'its trials are its own'}`
+      : undefined;
+    if (hp === true) {
+      if (why) throw new ConfigurationError('HYPERPARAMETERS_NOT_SUPPORTED', `hyperparameters cannot be searched here: ${why}`);
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(DEFAULT_HYPERPARAMETERS)) if (!fixed.has(k as HyperparameterName)) out[k] = v;
+      return out as HyperparameterSpec;
+    }
+    const names = Object.keys(hp).filter((k) => (hp as Record<string, unknown>)[k] !== undefined);
+    if (names.length === 0) return {};
+    if (why) throw new ConfigurationError('HYPERPARAMETERS_NOT_SUPPORTED', `hyperparameters cannot be searched here: ${why}`);
+    const unknown = names.find((k) => !(HYPERPARAMETERS as readonly string[]).includes(k));
+    if (unknown) throw new ConfigurationError('UNKNOWN_HYPERPARAMETER', `"${unknown}" is not a training hyperparameter; known: ${HYPERPARAMETERS.join(', ')}`);
+    const clash = names.find((k) => fixed.has(k as HyperparameterName));
+    if (clash) throw new ConfigurationError('HYPERPARAMETER_FIXED', `${clash} is given a fixed value and a choice set to search: give one of them`);
+    // Each choice is checked here, before anything trains: an augmentation against the images, an optimiser by name.
+    for (const k of names) {
+      const v = (hp as Record<string, unknown>)[k];
+      const choices = (Array.isArray(v) ? v : (v as { choices?: unknown[] })?.choices) ?? [];
+      for (const c of choices) {
+        if (k.startsWith('augment.')) checkAugment({ [k.slice('augment.'.length)]: c }, sampleShape);
+        if (k === 'learningRate' && !(typeof c === 'number' && c > 0)) throw new ConfigurationError('BAD_HYPERPARAMETERS', `learningRate choices must be positive numbers, got ${JSON.stringify(c)}`);
+        if (k === 'batchSize' && !(Number.isInteger(c) && (c as number) >= 1)) throw new ConfigurationError('BAD_HYPERPARAMETERS', `batchSize choices must be positive integers, got ${JSON.stringify(c)}`);
+        if (k === 'optimizer' || k === 'weightDecay') checkOptimizerOptions({ [k]: c });
+      }
+    }
+    return Object.fromEntries(names.map((k) => [k, (hp as Record<string, unknown>)[k]])) as HyperparameterSpec;
+  }
+
+  /** The training rules a network is retrained with: the fixed ones, under what its architecture carries. */
+  private trainingOf(training: TrainingOptions, arch: Architecture, retrainLearningRate: number | undefined): TrainingHyperparameters {
+    const hp = hyperparametersOf(arch);
+    const augment = { ...training.augment, ...hp.augment };
+    const values: Record<string, unknown> = {
+      learningRate: retrainLearningRate ?? hp.learningRate ?? training.learningRate ?? 0.001,
+      batchSize: hp.batchSize ?? training.batchSize ?? 64,
+      optimizer: hp.optimizer ?? training.optimizer ?? 'adam',
+      weightDecay: hp.weightDecay ?? training.weightDecay ?? 0,
+      ...(Object.keys(augment).length ? { augment } : {}),
+    };
+    return values as TrainingHyperparameters;
   }
 
   /** The head, its target statistics learned from `train` only. */
@@ -677,7 +799,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
 
   /** Splits the data and builds the space and estimators once for these arguments. */
   private prepare(x: X, y: Y, options: FitOptions<X, Y>): Prepared {
-    const key = [x, y, options.validationData, options.validationSplit, options.folds, options.epochs, options.batchSize, options.sampleShape, options.maxTrials, options.timeLimit];
+    const key = [x, y, options.validationData, options.validationSplit, options.folds, options.epochs, options.batchSize, options.learningRate, options.sampleShape, options.maxTrials, options.timeLimit];
     if (this.prepared && this.prepared.key.length === key.length && this.prepared.key.every((v, i) => v === key[i])) return this.prepared;
     const seed = this.options.seed ?? 0;
     const input = this.task.input;
@@ -719,13 +841,17 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
     const strategy = plugins.has('strategy', strategyName) ? (plugins.get('strategy', strategyName) as StrategyPlugin) : undefined;
     const parentWeights = strategy?.capabilities?.parentWeights === true;
     const baseSpace = plugins.get<{ inputShape: readonly number[]; head: HeadSpec; options?: object }, SearchSpace>('space', this.options.spacePlugin ?? input.space).create({ inputShape: data.sampleShape, head, options: this.options.space });
-    const space = strategy?.space ? strategy.space(baseSpace, { inputShape: data.sampleShape, head, options: this.options.strategyOptions }) : baseSpace;
+    const networkSpace = strategy?.space ? strategy.space(baseSpace, { inputShape: data.sampleShape, head, options: this.options.strategyOptions }) : baseSpace;
     const est = this.options.estimator;
     const training = this.trainingOptions(options, { objective, epochs });
     // Bad augmentation options fail here, before anything trains, not in every trial.
     if (training.augment) checkAugment(training.augment, data.sampleShape);
+    checkOptimizerOptions(training);
     // The estimator of every candidate (and of what is trained alone): the task's training rules unless another plugin is named.
     const lowfi = plugins.get('estimator', this.options.estimatorPlugin ?? 'lowfi') as EstimatorPlugin;
+    const spec = this.hyperparameterSpec(options, data.sampleShape, strategyName, strategy, lowfi);
+    const searched = Object.keys(spec) as HyperparameterName[];
+    const space = searched.length > 0 ? withHyperparameters(networkSpace, spec) : networkSpace;
     const withTraining = (d: SearchData): PreparedEstimator => {
       if (typeof est === 'function') return { estimator: est(d), trialSamples: { train: d.train.size, validation: d.validation.size }, epochs };
       if (parentWeights && strategy?.estimator) return { estimator: strategy.estimator(d, training), trialSamples: { train: Math.min(d.train.size, training.maxSamples ?? Infinity), validation: d.validation.size }, epochs: training.epochs ?? 1 };
@@ -767,7 +893,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
     }
     this.prepared?.estimator.dispose?.();
     this.prepared = {
-      key, data, train, validation, folds, encoder, space, estimator, standalone, strategy, objective, head, epochs, classes,
+      key, data, train, validation, folds, encoder, space, searched, training, estimator, standalone, strategy, objective, head, epochs, classes,
       maxTrials: options.maxTrials ?? this.options.maxTrials, timeLimit: options.timeLimit ?? this.options.timeLimit,
     };
     return this.prepared;
@@ -844,7 +970,8 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
     const model = this.requireModel();
     await saveModel(model, url);
     const dir = url.replace(/^file:\/\//, '');
-    const meta = { version: 1, task: this.task.input.kind, head: this.head, sampleShape: this.sampleShape, encoder: this.encoder?.state, ...(this.classNames ? { classes: this.classNames } : {}) };
+    const training = this.trainingRules;
+    const meta = { version: 1, task: this.task.input.kind, head: this.head, sampleShape: this.sampleShape, encoder: this.encoder?.state, ...(this.classNames ? { classes: this.classNames } : {}), ...(training ? { training } : {}) };
     const tmp = path.join(dir, `autonas.json.${process.pid}.tmp`);
     fs.writeFileSync(tmp, JSON.stringify(meta));
     fs.renameSync(tmp, path.join(dir, 'autonas.json'));
@@ -854,7 +981,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
   async load(url: string): Promise<void> {
     await initRuntime({ backend: this.options.backend, log: this.options.log ?? (() => {}) });
     const dir = url.replace(/^file:\/\//, '');
-    let meta: { task?: string; head?: HeadSpec; sampleShape?: number[]; encoder?: unknown; classes?: string[] };
+    let meta: { task?: string; head?: HeadSpec; sampleShape?: number[]; encoder?: unknown; classes?: string[]; training?: FitResult['training'] };
     try {
       meta = JSON.parse(fs.readFileSync(path.join(dir, 'autonas.json'), 'utf8'));
     } catch (e) {
@@ -866,6 +993,7 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
     this.model = model;
     this.head = meta.head;
     this.classNames = meta.classes;
+    this.trainingRules = meta.training;
     this.sampleShape = meta.sampleShape ?? [];
     this.encoder = this.task.input.restore(meta.encoder);
   }

@@ -208,7 +208,7 @@ export function builtinPlugins(): PluginRegistry {
   });
   const morphism: StrategyPlugin = {
     kind: 'strategy', name: 'morphism-bo', description: 'network morphism guided by Bayesian optimisation (Auto-Keras)',
-    capabilities: { parentWeights: true, reasons: { workers: "the morphism-bo search continues each child from its parent's weights, kept in this process" } },
+    capabilities: { parentWeights: true, reasons: { workers: "the morphism-bo search continues each child from its parent's weights, kept in this process", hyperparameters: "a child continues its parent's training: the training rules stay fixed" } },
     create: ({ seed, options }) => new MorphismBoStrategy({ seed, ...options }),
     space: (base) => new MorphismSpace(base),
     estimator: (data, o) => {
@@ -225,7 +225,7 @@ export function builtinPlugins(): PluginRegistry {
     description: "DARTS: the cell space relaxed into a supernet searched by gradient descent; the derived cell is one trial, retrained like any other",
     capabilities: {
       trainsOwnNetworks: true,
-      reasons: { parentWeights: 'DARTS trains one supernet, not trained parents', folds: 'the supernet trains on one split' },
+      reasons: { parentWeights: 'DARTS trains one supernet, not trained parents', folds: 'the supernet trains on one split', hyperparameters: 'its one trial is the derived cell' },
     },
     // The trials' network: the task's space when it is a cell space, else the `cell` space at DARTS_SEARCH_DEFAULTS.network.
     space: (base, { inputShape, head, options }) => {
@@ -261,7 +261,7 @@ export function builtinPlugins(): PluginRegistry {
   });
   const lowfi: EstimatorPlugin = {
     kind: 'estimator', name: 'lowfi', description: 'trains each candidate briefly on fixed subsets',
-    capabilities: { workers: true, folds: true, keepsModel: true },
+    capabilities: { workers: true, folds: true, keepsModel: true, hyperparameters: true },
     create: ({ data, training }) => {
       const sets = lowFidelitySubsets(data, training);
       const { dataFraction: _f, maxSamples: _m, validationFraction: _v, subsetSeed: _s, ...rules } = training;
@@ -281,7 +281,7 @@ export function builtinPlugins(): PluginRegistry {
     kind: 'estimator', name: 'oneshot', description: 'scores candidates with a weight-sharing supernet trained once',
     capabilities: {
       trainsOwnNetworks: true, proxyScores: true,
-      reasons: { workers: 'one supernet lives in this process', folds: 'one supernet trains on one split', parentWeights: 'a morphism search trains every network it grows' },
+      reasons: { workers: 'one supernet lives in this process', folds: 'one supernet trains on one split', parentWeights: 'a morphism search trains every network it grows', hyperparameters: 'the supernet trains once, under one set of training rules' },
     },
     create: ({ data, space, training, seed, options }) => {
       const o = { seed, batchSize: training.batchSize, ...(options as OneShotOptions) };
@@ -300,7 +300,7 @@ export function builtinPlugins(): PluginRegistry {
     kind: 'estimator', name: 'zerocost', description: 'scores candidates untrained by a zero-cost proxy (naswot, synflow, gradNorm, params) on one minibatch',
     capabilities: {
       proxyScores: true,
-      reasons: { workers: 'a proxy takes well under a second in this process', folds: 'one minibatch, no training', keepsModel: 'nothing is trained', parentWeights: 'candidates are scored at initialisation' },
+      reasons: { workers: 'a proxy takes well under a second in this process', folds: 'one minibatch, no training', keepsModel: 'nothing is trained', parentWeights: 'candidates are scored at initialisation', hyperparameters: 'nothing is trained' },
     },
     create: ({ data, options }) => {
       const o = (options ?? {}) as ZeroCostOptions;

@@ -14,9 +14,10 @@ import {
   type SearchSpace,
   type TrialRecord,
   type TrialStore,
+  withTrainingOf,
 } from '@autonas/core';
 import type { AugmentOptions, Dataset } from '@autonas/data';
-import { compileArchitecture, trainModel, type ModelArtifact } from '@autonas/tfjs';
+import { compileArchitecture, trainModel, type ModelArtifact, type OptimizerName } from '@autonas/tfjs';
 
 /** The phases of a job; each network trained in one is a trial of the engine, recorded in the phase's store. */
 export type Phase = 'baseline' | 'search' | 'check' | 'retrain';
@@ -109,6 +110,12 @@ export interface RetrainOptions {
   readonly epochs: number;
   readonly batchSize?: number;
   readonly learningRate?: number;
+  /** A learning rate that wins over the one the architecture carries (fit's `retrainLearningRate`). */
+  readonly learningRateOverride?: number;
+  readonly optimizer?: OptimizerName;
+  readonly weightDecay?: number;
+  readonly momentum?: number;
+  readonly nesterov?: boolean;
   /** Seconds the retraining may take: the cosine schedule ends with them and training stops there. */
   readonly timeLimit?: number;
   /** `epochs` is only a cap: the retraining runs as many epochs as fit in `timeLimit` (a budget's retraining). */
@@ -121,7 +128,8 @@ export interface RetrainOptions {
 
 /**
  * The final retraining as an estimator: the architecture trained from scratch on train +
- * validation data with Adam and cosine decay, at most `epochs` and at most `timeLimit` seconds,
+ * validation data with cosine decay, at most `epochs` and at most `timeLimit` seconds, under the
+ * training hyperparameters the architecture carries (the winning trial's) over these options,
  * the schedule ending with whichever comes first (measured as it goes); the artifact is the model. Its score is the last epoch's training accuracy (classification) or negated loss.
  */
 export class RetrainEstimator implements PerformanceEstimator {
@@ -129,11 +137,12 @@ export class RetrainEstimator implements PerformanceEstimator {
   constructor(readonly data: Dataset, readonly options: RetrainOptions) {}
 
   async estimate(arch: Architecture, ctx: EstimateContext): Promise<Estimate> {
-    const o = this.options;
+    const searched = withTrainingOf(this.options, arch);
+    const o = this.options.learningRateOverride === undefined ? searched : { ...searched, learningRate: this.options.learningRateOverride };
     const epochs = o.epochs;
     const fill = o.fillTime === true && o.timeLimit !== undefined;
     const span = o.timeLimit === undefined ? '' : ` within ${Math.round(o.timeLimit)} s (the learning rate's cosine ends with the time, at whatever speed the machine runs)`;
-    o.log(`retraining the best architecture from scratch on ${this.data.size} samples ${fill ? 'for as many epochs as fit' : `for ${o.timeLimit === undefined ? '' : 'up to '}${epochs} epoch(s)`}${span}`);
+    o.log(`retraining the best architecture from scratch on ${this.data.size} samples ${fill ? 'for as many epochs as fit' : `for ${o.timeLimit === undefined ? '' : 'up to '}${epochs} epoch(s)`}${span}${arch.training ? `; the trial's searched training: ${Object.entries(arch.training).map(([k, v]) => `${k} ${v}`).join(', ')}${this.options.learningRateOverride === undefined ? '' : ` (learning rate ${this.options.learningRateOverride} as given)`}` : ''}`);
     const began = performance.now();
     let seen = 0;
     const model = compileArchitecture(arch, { seed: ctx.seed });
@@ -142,6 +151,10 @@ export class RetrainEstimator implements PerformanceEstimator {
         epochs,
         batchSize: o.batchSize,
         learningRate: o.learningRate,
+        optimizer: o.optimizer,
+        weightDecay: o.weightDecay,
+        momentum: o.momentum,
+        nesterov: o.nesterov,
         loss: o.loss,
         augment: o.augment,
         schedule: 'cosine',

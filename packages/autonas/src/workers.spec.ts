@@ -17,13 +17,13 @@ describe('ImageClassifier with workers', () => {
 
   it('trains trials at once in 2 worker processes, scoring each exactly as in this process', async () => {
     const fit = { sampleShape: shape, epochs: 1, batchSize: 32, baseline: false } as const;
-    const alone = new ImageClassifier({ maxTrials: 4, seed: 3, space: small, estimator });
+    const alone = new ImageClassifier({ maxTrials: 4, seed: 3, space: small, estimator, hyperparameters: true });
     const inProcess = await alone.fit(train.x, train.y, { ...fit, retrain: false });
     alone.dispose();
 
     const before = tf.memory().numTensors;
     const lines: string[] = [];
-    const clf = new ImageClassifier({ maxTrials: 4, seed: 3, space: small, estimator, workers: 2, log: (l) => lines.push(l) });
+    const clf = new ImageClassifier({ maxTrials: 4, seed: 3, space: small, estimator, workers: 2, hyperparameters: true, log: (l) => lines.push(l) });
     expect(clf.workerCount).toBe(2);
     const result = await clf.fit(train.x, train.y, { ...fit, retrainEpochs: 2 });
     const trials = result.trials.filter((t) => !t.cached);
@@ -38,7 +38,10 @@ describe('ImageClassifier with workers', () => {
     let overlapping = 0;
     for (const a of trials) for (const b of trials) if (a.id < b.id && a.startedAt < b.endedAt! && b.startedAt < a.endedAt!) overlapping++;
     expect(overlapping).toBeGreaterThanOrEqual(2);
-    // ...and each scored what the same trial scored in this process: same architectures, seeds, subsets and backend.
+    // ...and each scored what the same trial scored in this process: same architectures, seeds, subsets and backend,
+    // and the same training hyperparameters (searched: the learning rate; the batch size is fixed here), which reach the workers with the architecture.
+    expect(trials.every((t) => Object.keys(t.architecture.training ?? {}).join() === 'learningRate')).toBe(true);
+    expect(new Set(trials.map((t) => t.architecture.training!.learningRate)).size).toBe(2);
     for (const t of trials) {
       const same = inProcess.trials.find((u) => u.id === t.id)!;
       expect(t.hash).toBe(same.hash);

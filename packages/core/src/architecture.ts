@@ -46,6 +46,12 @@ export interface Architecture {
   readonly space?: string;
   /** The decision values that produced it, by hierarchical name (not part of the hash). */
   readonly decisions?: Readonly<Record<string, DecisionValue>>;
+  /**
+   * Training hyperparameters searched with the network (`learningRate`, `batchSize`, …; see
+   * `withHyperparameters`): they change how the network is trained, not the network, and are
+   * part of the hash. Absent: the estimator's own training options apply.
+   */
+  readonly training?: Readonly<Record<string, DecisionValue>>;
 }
 
 /** Ops whose inputs may be reordered without changing the function. */
@@ -160,13 +166,17 @@ export function canonicalForm(arch: Architecture): string {
 }
 
 /**
- * A SHA-256 hex digest of {@link canonicalForm}: equal for architectures that differ only in
- * node ids, node order or the order of inputs of commutative ops; different otherwise.
+ * A SHA-256 hex digest of {@link canonicalForm} and the `training` record (when it has a value):
+ * equal for architectures that differ only in node ids, node order or the order of inputs of
+ * commutative ops; different otherwise, and different for one network trained two ways.
  */
 export function architectureHash(arch: Architecture): string {
   // Architectures are immutable values (every field is readonly), so an object's hash is computed once.
   let hash = hashes.get(arch);
-  if (hash === undefined) hashes.set(arch, (hash = sha256Hex(canonicalForm(arch))));
+  if (hash === undefined) {
+    const training = arch.training && Object.keys(arch.training).length > 0 ? `+training${canonicalJson(arch.training)}` : '';
+    hashes.set(arch, (hash = sha256Hex(canonicalForm(arch) + training)));
+  }
   return hash;
 }
 

@@ -5,6 +5,7 @@ export { sha256Hex } from './sha256.js';
 export * from './architecture.js';
 export * from './ops.js';
 export * from './search-space.js';
+export * from './hyperparameters.js';
 export * from './search-strategy.js';
 export * from './performance-estimator.js';
 export * from './estimator-spec.js';

@@ -23,6 +23,8 @@ export interface PluginCapabilities {
   readonly keepsModel?: boolean;
   /** A strategy that selects by the Pareto front (or a scalarisation) when the engine has several `objectives`. */
   readonly multiObjective?: boolean;
+  /** An estimator that trains each candidate with the hyperparameters its architecture carries (`withHyperparameters`); a strategy whose trials can carry them. */
+  readonly hyperparameters?: boolean;
   /** Words on the limits above, by capability name, e.g. `{ workers: 'one supernet lives in this process' }`. */
   readonly reasons?: Readonly<Partial<Record<string, string>>>;
 }

@@ -15,6 +15,7 @@ import {
   type SearchStrategy,
   type TrialRecord,
   type TrialStore,
+  withHyperparameters,
 } from '@autonas/core';
 import { GridSpace } from './grid-space.js';
 import { checkList, describeChecks, type ConformanceCheck } from './conformance-check.js';
@@ -315,6 +316,19 @@ export function strategyChecks(options: StrategyConformanceOptions): StrategyChe
       expect(distinct.size).toBe(6);
       expect(run.estimated).toHaveLength(6);
       expect(run.trials.filter((t) => !t.cached)).toHaveLength(6);
+    }, timeout);
+
+    it('searches training hyperparameters (withHyperparameters) through the decisions: every one of a 24-architecture space tried once, each valid', async () => {
+      // 6 networks × 2 learning rates × 2 batch sizes: a strategy that ignored the hp/ decisions, or an engine whose hash ignored the training record, would stop at 6.
+      const space = withHyperparameters(new GridSpace({ a: [1, 2, 3], b: [1, 2] }, 'tiny'), { learningRate: [0.001, 0.003], batchSize: [64, 32] });
+      const score = (d: Readonly<Record<string, DecisionValue>>) => Number(d['tiny/a']) + Number(d['tiny/b']) + (d['hp/learningRate'] === 0.003 ? 0.5 : 0) + (d['hp/batchSize'] === 32 ? 0.25 : 0);
+      const run = await withStrategy(10, (s) => runStrategy(s, space, score, { maxTrials: 60 }));
+      for (const a of run.estimated) {
+        expect(space.validate(a)).toEqual({ valid: true });
+        expect(a.training).toEqual({ learningRate: a.decisions!['hp/learningRate'], batchSize: a.decisions!['hp/batchSize'] });
+      }
+      expect(new Set(run.estimated.map((a) => architectureHash(a))).size).toBe(24);
+      expect(run.estimated).toHaveLength(24);
     }, timeout);
 
     const opt = options.optimum;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Random, type Architecture, type DecisionValue } from '@autonas/core';
+import { Random, withHyperparameters, type Architecture, type DecisionValue } from '@autonas/core';
 import { GridSpace } from './grid-space.js';
 import { spaceChecks, spaceConformance, type SpaceConformanceOptions } from './space-conformance.js';
 import { expectCaughtOnlyBy } from './conformance.test-util.js';
@@ -20,6 +20,15 @@ const reference: SpaceConformanceOptions = {
 };
 
 spaceConformance(reference);
+
+// The hyperparameter decorator keeps every promise of the space it wraps.
+const HP = { learningRate: [0.001, 0.003, 0.01], optimizer: ['adam', 'sgd'], 'augment.flip': [false, true] } as const;
+spaceConformance({
+  ...reference,
+  name: 'reference grid with hyperparameters',
+  create: () => withHyperparameters(new GridSpace(GRID), HP),
+  createFixed: (fixed) => withHyperparameters(fixedGrid(fixed), HP),
+});
 
 /** The reference options with a broken space. */
 const broken = (create: () => GridSpace, over: Partial<SpaceConformanceOptions> = {}) => spaceChecks({ ...reference, name: 'broken', create, ...over });

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Architecture, ArchNode } from '@autonas/core';
-import { loadMnist, type Dataset } from '@autonas/data';
+import { ConfigurationError, type Architecture, type ArchNode } from '@autonas/core';
+import { loadMnist, take, type Dataset } from '@autonas/data';
 import { initRuntime } from './backend.js';
 import { compileArchitecture, tf } from './compile.js';
-import { evaluateModel, trainModel } from './train.js';
+import { OPTIMIZERS, evaluateModel, trainModel } from './train.js';
 
 const node = (id: string, op: string, params: ArchNode['params'], inputs: string[]): ArchNode => ({ id, op, params, inputs });
 const cnn: Architecture = {
@@ -133,5 +133,94 @@ describe('trainModel on wasm', () => {
     await expect(trainModel(model, wrong)).rejects.toThrow(/shape/);
     await expect(trainModel(model, train, { epochs: 0 })).rejects.toThrow(/epochs/);
     model.dispose();
+  });
+
+  describe('optimisers and weight decay', () => {
+    // No dropout, no batch norm: one step is a pure function of the weights and the batch.
+    const plain: Architecture = {
+      nodes: [
+        node('in', 'input', { shape: [28, 28, 1] }, []),
+        node('c', 'conv2d', { filters: 4, kernelSize: 3 }, ['in']),
+        node('r', 'activation', { fn: 'relu' }, ['c']),
+        node('p', 'maxpool2d', { poolSize: 4 }, ['r']),
+        node('out', 'classifier', { classes: 10 }, ['p']),
+      ],
+    };
+    /** Weights (by name) after one full-batch step from the seed-3 initialisation. */
+    const oneStep = async (o: Parameters<typeof trainModel>[2]) => {
+      const model = compileArchitecture(plain, { seed: 3 });
+      const before = new Map(model.trainableWeights.map((w) => [w.originalName, Array.from(w.read().dataSync())]));
+      const start = await evaluateModel(model, take(train, 64));
+      const r = await trainModel(model, take(train, 64), { epochs: 1, batchSize: 64, seed: 2, ...o });
+      const after = new Map(model.trainableWeights.map((w) => [w.originalName, Array.from(w.read().dataSync())]));
+      model.dispose();
+      return { before, after, startLoss: start.loss, reportedLoss: r.history[0]!.loss! };
+    };
+    const expectDecayed = (plainStep: Map<string, number[]>, decayed: Map<string, number[]>, w0: Map<string, number[]>, shrink: number) => {
+      let kernels = 0;
+      for (const [name, w] of w0) {
+        const a = plainStep.get(name)!;
+        const b = decayed.get(name)!;
+        // Kernels lose shrink × w0 beside the plain step; biases are not decayed.
+        const isKernel = /kernel/.test(name);
+        if (isKernel) kernels++;
+        let worst = 0;
+        for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(b[i]! - a[i]! - (isKernel ? -shrink * w[i]! : 0)));
+        expect(worst, name).toBeLessThan(1e-6);
+      }
+      expect(kernels).toBe(2); // the conv kernel and the classifier's dense kernel
+    };
+
+    it('adamw shrinks every kernel by learningRate × weightDecay × w beside the Adam step, biases untouched', async () => {
+      const lr = 0.01;
+      const wd = 0.5;
+      const adam = await oneStep({ optimizer: 'adam', learningRate: lr });
+      const adamw = await oneStep({ optimizer: 'adamw', learningRate: lr, weightDecay: wd });
+      expectDecayed(adam.after, adamw.after, adam.before, lr * wd);
+      // The decay is large enough to see against the step: kernels moved by more than rounding.
+      const k = [...adam.before.keys()].find((n) => /kernel/.test(n))!;
+      expect(Math.max(...adamw.after.get(k)!.map((v, i) => Math.abs(v - adam.after.get(k)![i]!)))).toBeGreaterThan(1e-3);
+    });
+
+    it('L2 weight decay with sgd adds weightDecay × w to the gradient: the kernels lose learningRate × weightDecay × w more', async () => {
+      const lr = 0.05;
+      const wd = 0.2;
+      for (const momentum of [0, 0.9]) {
+        const sgd = await oneStep({ optimizer: 'sgd', momentum, learningRate: lr });
+        const l2 = await oneStep({ optimizer: 'sgd', momentum, learningRate: lr, weightDecay: wd });
+        expectDecayed(sgd.after, l2.after, sgd.before, lr * wd);
+        // The loss reported is the cross-entropy of the batch before the step, without the penalty.
+        expect(l2.reportedLoss).toBeCloseTo(l2.startLoss, 4);
+      }
+    });
+
+    it('every optimiser lowers the loss on real MNIST, reports the data loss, and leaks no tensors', async () => {
+      const small = take(train, 512);
+      const settings = { adam: 0.003, adamw: 0.003, sgd: 0.05, rmsprop: 0.002 } as const;
+      expect(Object.keys(settings).sort()).toEqual([...OPTIMIZERS].sort());
+      for (const optimizer of OPTIMIZERS) {
+        const before = tf.memory().numTensors;
+        const model = compileArchitecture(plain, { seed: 5 });
+        const start = await evaluateModel(model, small);
+        const r = await trainModel(model, small, { epochs: 3, batchSize: 32, learningRate: settings[optimizer], optimizer, weightDecay: 1e-3, seed: 5 });
+        const end = await evaluateModel(model, small);
+        expect(end.loss, optimizer).toBeLessThan(start.loss * 0.8);
+        expect(end.accuracy, optimizer).toBeGreaterThan(0.5);
+        expect(r.history[2]!.loss!, optimizer).toBeLessThan(r.history[0]!.loss!);
+        model.dispose();
+        expect(tf.memory().numTensors, optimizer).toBe(before);
+      }
+    }, 120_000);
+
+    it('rejects bad optimiser options with typed errors', async () => {
+      const model = compileArchitecture(plain);
+      const code = async (o: object) => (await trainModel(model, take(train, 8), o as never).catch((e: unknown) => e)) as ConfigurationError;
+      expect((await code({ optimizer: 'adagrad' })).code).toBe('BAD_OPTIMIZER');
+      expect((await code({ weightDecay: -1 })).code).toBe('BAD_WEIGHT_DECAY');
+      expect((await code({ optimizer: 'sgd', momentum: 1 })).code).toBe('BAD_MOMENTUM');
+      expect((await code({ optimizer: 'adam', nesterov: true })).code).toBe('BAD_MOMENTUM');
+      expect(await code({ optimizer: 'adam', nesterov: true })).toBeInstanceOf(ConfigurationError);
+      model.dispose();
+    });
   });
 });

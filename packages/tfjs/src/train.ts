@@ -9,8 +9,25 @@ export interface TrainOptions {
   readonly epochs?: number;
   /** Default 64. */
   readonly batchSize?: number;
-  /** Adam learning rate. Default 0.001. */
+  /** The optimiser's learning rate. Default 0.001. */
   readonly learningRate?: number;
+  /**
+   * The optimiser: `adam` (default), `adamw` (Adam with decoupled weight decay, Loshchilov &
+   * Hutter 2019), `sgd` (with `momentum`, default 0.9, and optionally `nesterov`) or `rmsprop`.
+   */
+  readonly optimizer?: OptimizerName;
+  /**
+   * Weight decay of the kernels (conv and dense weights; biases and batch-norm parameters are
+   * left alone). With `adamw` it is decoupled: each step multiplies a kernel by
+   * `1 − learningRate × weightDecay` (the scheduled rate), apart from the gradient step. With the
+   * other optimisers it is an L2 penalty `weightDecay / 2 × Σw²` added to the loss, so the
+   * gradient gains `weightDecay × w`. Default 0.
+   */
+  readonly weightDecay?: number;
+  /** Momentum of `sgd` (default 0.9) or `rmsprop` (default 0). */
+  readonly momentum?: number;
+  /** Nesterov momentum for `sgd`. Default false. */
+  readonly nesterov?: boolean;
   /**
    * Learning-rate schedule over the planned steps (`epochs` × batches): `constant`, or `cosine`
    * decay from `learningRate` to zero. Default `constant`.
@@ -53,6 +70,55 @@ export interface TrainOptions {
   readonly augment?: AugmentOptions;
   /** Called after each batch with the samples seen so far in the epoch, the batch loss and the learning rate used. */
   readonly onBatch?: (samplesSeen: number, loss: number, learningRate: number) => void;
+}
+
+/** The optimisers {@link trainModel} knows. */
+export const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'rmsprop'] as const;
+/** One of {@link OPTIMIZERS}. */
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+
+/**
+ * Checks the optimiser options of {@link TrainOptions}.
+ * @throws ConfigurationError `BAD_OPTIMIZER`, `BAD_WEIGHT_DECAY` or `BAD_MOMENTUM`
+ * @example
+ * ```ts
+ * import { checkOptimizerOptions } from '@autonas/tfjs';
+ * checkOptimizerOptions({ optimizer: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 5e-4 }); // fine
+ * ```
+ */
+export function checkOptimizerOptions(o: Pick<TrainOptions, 'optimizer' | 'weightDecay' | 'momentum' | 'nesterov'>): void {
+  if (o.optimizer !== undefined && !(OPTIMIZERS as readonly string[]).includes(o.optimizer)) {
+    throw new ConfigurationError('BAD_OPTIMIZER', `optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${JSON.stringify(o.optimizer)}`);
+  }
+  if (o.weightDecay !== undefined && !(o.weightDecay >= 0 && Number.isFinite(o.weightDecay))) throw new ConfigurationError('BAD_WEIGHT_DECAY', `weightDecay must be a finite number ≥ 0, got ${o.weightDecay}`);
+  if (o.momentum !== undefined && !(o.momentum >= 0 && o.momentum < 1)) throw new ConfigurationError('BAD_MOMENTUM', `momentum must be in [0, 1), got ${o.momentum}`);
+  if (o.nesterov === true && (o.optimizer ?? 'adam') !== 'sgd') throw new ConfigurationError('BAD_MOMENTUM', `nesterov applies to the sgd optimizer, not ${o.optimizer ?? 'adam'}`);
+}
+
+function makeOptimizer(o: TrainOptions, lr: number): tf.Optimizer {
+  switch (o.optimizer ?? 'adam') {
+    case 'sgd': {
+      const m = o.momentum ?? 0.9;
+      return m > 0 ? tf.train.momentum(lr, m, o.nesterov === true) : tf.train.sgd(lr);
+    }
+    case 'rmsprop':
+      return tf.train.rmsprop(lr, 0.9, o.momentum ?? 0);
+    default:
+      return tf.train.adam(lr);
+  }
+}
+
+/** Sets an optimiser's learning rate (SGD and momentum keep it as a tensor, set through `setLearningRate`). */
+function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  const o = optimizer as unknown as { learningRate: number; setLearningRate?: (lr: number) => void };
+  if (o.learningRate === lr) return;
+  if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
+  else o.learningRate = lr;
+}
+
+/** The kernels of a model (what weight decay shrinks): trainable weights named `…kernel…`. */
+function kernelsOf(model: tfl.LayersModel): tf.Variable[] {
+  return model.trainableWeights.filter((w) => /kernel/.test(w.originalName)).map((w) => w.read() as tf.Variable);
 }
 
 /** What {@link trainModel} returns. */
@@ -184,7 +250,8 @@ async function evaluateRegression(model: tfl.LayersModel, ds: Dataset, batchSize
 }
 
 /**
- * Trains a softmax classifier with Adam and categorical cross-entropy, in a seeded order,
+ * Trains a softmax classifier (or a regression) with the chosen optimiser (Adam unless told),
+ * weight decay if asked, and categorical cross-entropy, in a seeded order,
  * reporting each epoch; stops early on `patience` or when `signal` aborts. Every tensor it makes
  * is disposed (the optimiser included).
  *
@@ -220,6 +287,10 @@ export async function trainModel(model: tfl.LayersModel, train: Dataset, options
   const rng = new Random(options.seed ?? 0);
   const baseLr = options.learningRate ?? 0.001;
   if (!(baseLr > 0)) throw new ConfigurationError('BAD_LEARNING_RATE', `learningRate must be positive, got ${baseLr}`);
+  checkOptimizerOptions(options);
+  const decay = options.weightDecay ?? 0;
+  const decoupled = options.optimizer === 'adamw';
+  const kernels = decay > 0 ? kernelsOf(model) : [];
   // Training batches only: validation (evaluateModel) and test data are never augmented.
   let augment: ((features: Float32Array, count: number) => void) | undefined;
   if (augmentsAnything(options.augment)) {
@@ -227,7 +298,7 @@ export async function trainModel(model: tfl.LayersModel, train: Dataset, options
     const augRng = new Random(options.seed ?? 0).fork('augment');
     augment = (features, count) => void augmentBatch(features, count, train.sampleShape, options.augment!, augRng);
   }
-  const optimizer = tf.train.adam(baseLr);
+  const optimizer = makeOptimizer(options, baseLr);
   const totalSteps = epochs * Math.ceil(train.size / batchSize);
   let step = 0;
   const history: EpochMetrics[] = [];
@@ -267,20 +338,33 @@ export async function trainModel(model: tfl.LayersModel, train: Dataset, options
         const { x, y } = batchTensors(train, order, from, to, augment);
         const progress = Math.min(1, Math.max(step / totalSteps, options.timeBudget ? elapsed() / options.timeBudget : 0));
         const lr = options.schedule === 'cosine' ? (baseLr * (1 + Math.cos(Math.PI * progress))) / 2 : baseLr;
-        (optimizer as unknown as { learningRate: number }).learningRate = lr;
+        setLearningRate(optimizer, lr);
         step++;
         let hits: tf.Tensor | undefined;
-        const loss = optimizer.minimize(() => {
+        let dataLoss: tf.Scalar | undefined;
+        const { value: total, grads } = tf.variableGrads(() => {
           const p = model.apply(x, { training: true }) as tf.Tensor2D;
+          let l: tf.Scalar;
           if (regression) {
             const d = tf.sub(p, y);
             // `hits` carries the batch's summed absolute error, for the epoch's MAE.
             hits = tf.keep(tf.sum(tf.abs(d)));
-            return (lossKind === 'mae' ? tf.mean(tf.abs(d)) : tf.mean(tf.square(d))) as tf.Scalar;
+            l = (lossKind === 'mae' ? tf.mean(tf.abs(d)) : tf.mean(tf.square(d))) as tf.Scalar;
+          } else {
+            hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(p, -1), tf.argMax(y, -1)), 'float32')));
+            l = tf.mean(tf.neg(tf.sum(tf.mul(y, tf.log(tf.clipByValue(p, 1e-7, 1))), -1))) as tf.Scalar;
           }
-          hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(p, -1), tf.argMax(y, -1)), 'float32')));
-          return tf.mean(tf.neg(tf.sum(tf.mul(y, tf.log(tf.clipByValue(p, 1e-7, 1))), -1))) as tf.Scalar;
-        }, true) as tf.Scalar;
+          if (!(decay > 0 && !decoupled && kernels.length > 0)) return l;
+          // L2: the loss reported stays the data loss; the gradient gains weightDecay × w.
+          dataLoss = tf.keep(l);
+          return tf.add(l, tf.mul(decay / 2, tf.addN(kernels.map((k) => tf.sum(tf.square(k)))))) as tf.Scalar;
+        });
+        // Decoupled decay shrinks the kernels as they were when the gradient was taken, then the optimiser steps.
+        if (decoupled && decay > 0) tf.tidy(() => kernels.forEach((k) => k.assign(tf.mul(k, 1 - lr * decay))));
+        optimizer.applyGradients(grads);
+        tf.dispose(Object.values(grads));
+        const loss = dataLoss ?? total;
+        if (dataLoss) total.dispose();
         const [lv, hv] = await Promise.all([loss.data(), hits!.data()]);
         tf.dispose([x, y, loss, hits!]);
         lossSum += lv[0]! * (to - from);
@@ -327,6 +411,9 @@ export async function trainModel(model: tfl.LayersModel, train: Dataset, options
   } finally {
     tf.dispose(best.weights ?? []);
     optimizer.dispose();
+    // tfjs's MomentumOptimizer.dispose forgets the learning-rate scalar it inherits from SGD.
+    const c = (optimizer as unknown as { c?: tf.Tensor }).c;
+    if (c && !c.isDisposed) c.dispose();
   }
   const seconds = (performance.now() - t0) / 1000;
   return {

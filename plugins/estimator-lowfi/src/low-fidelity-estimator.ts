@@ -3,13 +3,14 @@ import {
   ConfigurationError,
   ContainerModule,
   PerformanceEstimator,
+  withTrainingOf,
   Random,
   type Architecture,
   type Estimate,
   type EstimateContext,
 } from '@autonas/core';
 import { SearchData, subset, withFeatures, type AugmentOptions, type Dataset } from '@autonas/data';
-import { compileArchitecture, ensureRuntime, evaluateModel, tf, trainableParams, trainModel, type ModelArtifact } from '@autonas/tfjs';
+import { compileArchitecture, ensureRuntime, evaluateModel, tf, trainableParams, trainModel, type ModelArtifact, type OptimizerName } from '@autonas/tfjs';
 
 /** Options of {@link LowFidelityEstimator}. */
 export interface LowFidelityOptions {
@@ -23,8 +24,16 @@ export interface LowFidelityOptions {
   readonly validationFraction?: number;
   /** Default 64. */
   readonly batchSize?: number;
-  /** Adam learning rate. Default 0.001. */
+  /** The optimiser's learning rate. Default 0.001. */
   readonly learningRate?: number;
+  /** `adam` (default), `adamw`, `sgd` or `rmsprop` (see `TrainOptions.optimizer` of `@autonas/tfjs`). */
+  readonly optimizer?: OptimizerName;
+  /** Weight decay of the kernels: decoupled with `adamw`, an L2 penalty otherwise. Default 0. */
+  readonly weightDecay?: number;
+  /** Momentum of `sgd` (default 0.9) or `rmsprop` (default 0). */
+  readonly momentum?: number;
+  /** Nesterov momentum for `sgd`. Default false. */
+  readonly nesterov?: boolean;
   /** Early stopping patience in epochs (on validation accuracy). Default: none. */
   readonly patience?: number;
   /** Loss of a regression dataset: `mse` (default) or `mae`. */
@@ -86,7 +95,9 @@ function resizeImages(ds: Dataset, h2: number, w2: number): Dataset {
 /**
  * Scores a candidate by training it briefly (few epochs, a subset of the training split) and
  * measuring its best validation accuracy. The trained model is returned as the estimate's
- * artifact; the engine keeps the best one and disposes the others.
+ * artifact; the engine keeps the best one and disposes the others. An architecture that carries
+ * training hyperparameters (its `training` record, from a `withHyperparameters` space) is trained
+ * with them over these options.
  *
  * @example
  * ```ts
@@ -162,17 +173,23 @@ export class LowFidelityEstimator implements PerformanceEstimator {
     await ensureRuntime();
     const scaled = (this.options.inputScale ?? 1) < 1;
     const { train, validation } = this.sets();
+    // Hyperparameters the architecture carries (a space made by withHyperparameters) win over the fixed options.
+    const o = withTrainingOf(this.options, arch);
     const model = compileArchitecture(scaled ? withInputShape(arch, this.inputShape) : arch, { seed: ctx.seed });
     let released = false;
     try {
       const result = await trainModel(model, train, {
-        epochs: this.options.epochs ?? 1,
-        batchSize: this.options.batchSize,
-        learningRate: this.options.learningRate,
-        patience: this.options.patience,
-        loss: this.options.loss,
-        monitor: this.options.monitor,
-        augment: this.options.augment,
+        epochs: o.epochs ?? 1,
+        batchSize: o.batchSize,
+        learningRate: o.learningRate,
+        optimizer: o.optimizer,
+        weightDecay: o.weightDecay,
+        momentum: o.momentum,
+        nesterov: o.nesterov,
+        patience: o.patience,
+        loss: o.loss,
+        monitor: o.monitor,
+        augment: o.augment,
         validation,
         seed: ctx.seed,
         signal: ctx.signal,
