@@ -30,6 +30,9 @@ benchmarks:
     --train-size N   training images, split in half for w and α (default 1024, as autonas search)
     --epochs N       search epochs (default 5)
     --variants a,b   only these variants (darts, pc-darts, darts-)
+    --warmup N       first search epochs with α frozen (default 0)
+    --channels N     supernet channels (default 4)
+    --partial-channels K  pc-darts' K (default 2)
     --retrain-epochs N  retraining epochs of every cell (default 8)
     --test-size N    MNIST test images (default 10000)
     --out FILE       JSON result (default out/bench/darts.json; rewritten after every seed)
@@ -117,19 +120,22 @@ async function darts(rest: readonly string[], io: Io): Promise<number> {
   try {
     ({ values } = parseArgs({
       args: [...rest], strict: true,
-      options: { seeds: { type: 'string' }, 'train-size': { type: 'string' }, epochs: { type: 'string' }, variants: { type: 'string' }, 'retrain-epochs': { type: 'string' }, 'test-size': { type: 'string' }, out: { type: 'string' } },
+      options: { seeds: { type: 'string' }, 'train-size': { type: 'string' }, epochs: { type: 'string' }, variants: { type: 'string' }, 'retrain-epochs': { type: 'string' }, 'test-size': { type: 'string' }, warmup: { type: 'string' }, channels: { type: 'string' }, 'partial-channels': { type: 'string' }, out: { type: 'string' } },
     }));
   } catch (e) {
     io.err(`${(e as Error).message}\n${USAGE}`);
     return 2;
   }
-  let seeds: number, trainSize: number, epochs: number, retrainEpochs: number, testSize: number;
+  let seeds: number, trainSize: number, epochs: number, retrainEpochs: number, testSize: number, warmupEpochs: number, channels: number, partialChannels: number;
   try {
     seeds = intOption(values.seeds, 'seeds', 3);
     trainSize = intOption(values['train-size'], 'train-size', 1024);
     epochs = intOption(values.epochs, 'epochs', 5);
     retrainEpochs = intOption(values['retrain-epochs'], 'retrain-epochs', 8);
     testSize = intOption(values['test-size'], 'test-size', 10000);
+    warmupEpochs = intOption(values.warmup, 'warmup', 0, 0);
+    channels = intOption(values.channels, 'channels', 4, 2);
+    partialChannels = intOption(values['partial-channels'], 'partial-channels', 2);
   } catch (e) {
     io.err((e as Error).message);
     return 2;
@@ -143,7 +149,7 @@ async function darts(rest: readonly string[], io: Io): Promise<number> {
   const out = values.out ?? 'out/bench/darts.json';
   const quiet: Io = { out: () => {}, err: io.err };
   const result = await runDartsBench({
-    seeds, trainSize, epochs, retrainEpochs, testSize, ...(variants ? { variants } : {}), log: (l) => io.err(l),
+    seeds, trainSize, epochs, warmupEpochs, channels, partialChannels, retrainEpochs, testSize, ...(variants ? { variants } : {}), log: (l) => io.err(l),
     onSeed: (rows) => writeJson(out, { partial: true, rows, machine: machine() }, quiet),
   });
   io.out(formatDartsBench(result));

@@ -20,6 +20,8 @@ export interface DartsBenchOptions {
   readonly nodes?: number;
   /** Search epochs. Default 5. */
   readonly epochs?: number;
+  /** Of these, the first epochs that train w only (α frozen). Default 0. */
+  readonly warmupEpochs?: number;
   /** First or second order. Default 1. */
   readonly order?: 1 | 2;
   /** The variants searched, each on the same data with the same seed. Default all three. */
@@ -128,7 +130,7 @@ export function summariseDartsBench(rows: readonly DartsBenchRow[], variants: re
 export async function runDartsBench(options: DartsBenchOptions = {}): Promise<DartsBenchResult> {
   const { log: logOpt, onSeed, ...given } = options;
   const o = {
-    trainSize: 1024, testSize: 1000, downsample: true, cells: 3, channels: 4, nodes: 4, epochs: 5, order: 1 as 1 | 2,
+    trainSize: 1024, testSize: 1000, downsample: true, cells: 3, channels: 4, nodes: 4, epochs: 5, warmupEpochs: 0, order: 1 as 1 | 2,
     variants: ['darts', 'pc-darts', 'darts-'] as readonly DartsVariant[], partialChannels: 2, alphaLearningRate: 3e-3,
     retrainCells: 3, retrainChannels: 8, retrainEpochs: 8, seeds: 3, ...given,
   };
@@ -141,13 +143,13 @@ export async function runDartsBench(options: DartsBenchOptions = {}): Promise<Da
   const inputShape = train.sampleShape as [number, number, number];
   const space = new DartsCellSpace({ inputShape, numClasses: 10, cells: o.cells, channels: o.channels, nodes: o.nodes });
   const retrainSpace = new DartsCellSpace({ inputShape, numClasses: 10, cells: o.retrainCells, channels: o.retrainChannels, nodes: o.nodes });
-  log(`DARTS variants ${o.variants.join(', ')}: ${data.train.size} + ${data.validation.size} images ${inputShape.join('×')}, ${o.cells} cells × ${o.channels} channels, ${o.nodes} nodes, ${o.epochs} epochs, order ${o.order}, α lr ${o.alphaLearningRate}; ${o.seeds} seeds`);
+  log(`DARTS variants ${o.variants.join(', ')}: ${data.train.size} + ${data.validation.size} images ${inputShape.join('×')}, ${o.cells} cells × ${o.channels} channels, ${o.nodes} nodes, ${o.epochs} epochs (${o.warmupEpochs} warm-up), order ${o.order}, α lr ${o.alphaLearningRate}; ${o.seeds} seeds`);
   const rows: DartsBenchRow[] = [];
   for (let seed = 0; seed < o.seeds; seed++) {
     const retrain = { epochs: o.retrainEpochs, seed, on: 'train+validation' as const };
     for (const variant of o.variants) {
       const s = await searchSupernet(space, data, {
-        epochs: o.epochs, cells: o.cells, channels: o.channels, order: o.order, seed, variant, partialChannels: o.partialChannels, alphaLearningRate: o.alphaLearningRate,
+        epochs: o.epochs, warmupEpochs: o.warmupEpochs, cells: o.cells, channels: o.channels, order: o.order, seed, variant, partialChannels: o.partialChannels, alphaLearningRate: o.alphaLearningRate,
         onEpoch: (p) => log(`  seed ${seed} ${variant} epoch ${p.epoch}: train acc ${p.trainAccuracy.toFixed(3)}, val acc ${p.valAccuracy.toFixed(3)}, mean max softmax ${meanMaxSoftmax(p.alphas).toFixed(4)}, ${p.seconds.toFixed(1)} s`),
       });
       const arch = retrainSpace.build(s.decisions);
@@ -175,7 +177,7 @@ export function formatDartsBench(result: DartsBenchResult): string {
   const { options: o } = result;
   const lines = [
     `DARTS variants on MNIST (${o.downsample ? '14×14' : '28×28'}, ${o.trainSize} training images split in half, ${o.testSize} test images), ${o.seeds} seeds`,
-    `search: ${o.epochs} epochs (${o.epochs * Math.floor(o.trainSize / 2 / 32)} steps of batch 32), supernet ${o.cells} cells × ${o.channels} channels, ${o.nodes} nodes, order ${o.order}, α lr ${o.alphaLearningRate}${o.variants.includes('pc-darts') ? `, pc-darts K = ${o.partialChannels}` : ''}`,
+    `search: ${o.epochs} epochs (${o.epochs * Math.floor(o.trainSize / 2 / 32)} steps of batch 32${o.warmupEpochs ? `, α frozen in the first ${o.warmupEpochs} epochs` : ''}), supernet ${o.cells} cells × ${o.channels} channels, ${o.nodes} nodes, order ${o.order}, α lr ${o.alphaLearningRate}${o.variants.includes('pc-darts') ? `, pc-darts K = ${o.partialChannels}` : ''}`,
     `retraining (every cell alike): ${o.retrainCells} cells × ${o.retrainChannels} channels, ${o.retrainEpochs} epochs on all ${o.trainSize} training images`,
     '',
     '| source | cells | test accuracy % (mean ± sd) | min–max | × random | seeds above random | params | search s | mean max softmax |',

@@ -23,6 +23,12 @@ export interface SupernetSearchOptions extends BilevelOptions {
   readonly partialChannels?: number;
   /** Search epochs (passes over the training split). Default 10. */
   readonly epochs?: number;
+  /**
+   * Epochs at the start that train only w, α (and β) frozen, as PC-DARTS warms up its supernet
+   * before the architecture steps begin, so that parameter-free ops do not win while the
+   * convolutions are still untrained. Counted in `epochs`. Default 0.
+   */
+  readonly warmupEpochs?: number;
   /** Batch size of both splits. Default 32. */
   readonly batchSize?: number;
   /** Seed of initialisation and batch order. Default 0. */
@@ -59,6 +65,8 @@ export interface DartsEpochRecord {
   readonly valAccuracy: number;
   /** Learning rate of w in the epoch. */
   readonly learningRate: number;
+  /** True for a warm-up epoch (w only, α unchanged). */
+  readonly warmup?: boolean;
   /** `darts-`: the auxiliary skip coefficient at the end of the epoch ({@link auxSkipSchedule}; 0 after the last). */
   readonly auxSkip?: number;
   readonly seconds: number;
@@ -189,6 +197,8 @@ export async function searchSupernet(space: SearchSpace, data: SearchData, optio
   const epochs = options.epochs ?? 10;
   const batchSize = options.batchSize ?? 32;
   if (!(Number.isInteger(epochs) && epochs >= 1)) throw new ConfigurationError('BAD_OPTION', `epochs must be a positive integer, got ${epochs}`);
+  const warmupEpochs = options.warmupEpochs ?? 0;
+  if (!(Number.isInteger(warmupEpochs) && warmupEpochs >= 0 && warmupEpochs < epochs)) throw new ConfigurationError('BAD_OPTION', `warmupEpochs must be an integer in [0, epochs) (${epochs}), got ${warmupEpochs}`);
   if (!(Number.isInteger(batchSize) && batchSize >= 2)) throw new ConfigurationError('BAD_OPTION', `batchSize must be an integer >= 2 (batch norm needs a batch), got ${batchSize}`);
   const { train, validation } = data;
   if (validation.size < batchSize) throw new ConfigurationError('BAD_DATA', `the validation split (${validation.size}) is smaller than one batch (${batchSize})`);
@@ -238,7 +248,7 @@ export async function searchSupernet(space: SearchSpace, data: SearchData, optio
         if (variant === 'darts-') net.auxSkipWeight = auxSkipSchedule(step, totalSteps);
         step++;
         try {
-          opt.stepAlpha(tBatch, vBatch);
+          if (epoch >= warmupEpochs) opt.stepAlpha(tBatch, vBatch);
           const r = await opt.stepWeights(tBatch);
           lossSum += r.loss * batchSize;
           hits += r.correct;
@@ -257,7 +267,7 @@ export async function searchSupernet(space: SearchSpace, data: SearchData, optio
       const record: DartsEpochRecord = {
         epoch, alphas: edgeWeights(net), genotype: net.genotype(), trainLoss: lossSum / seen, trainAccuracy: hits / seen,
         valLoss: val.loss, valAccuracy: val.accuracy, learningRate: opt.learningRate, seconds: (performance.now() - te) / 1000,
-        numTensors: tf.memory().numTensors, rssMiB: mib(), ...(variant === 'darts-' ? { auxSkip: net.auxSkipWeight } : {}),
+        numTensors: tf.memory().numTensors, rssMiB: mib(), ...(variant === 'darts-' ? { auxSkip: net.auxSkipWeight } : {}), ...(epoch < warmupEpochs ? { warmup: true } : {}),
       };
       progress.push(record);
       options.onEpoch?.(record);

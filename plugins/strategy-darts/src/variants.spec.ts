@@ -94,6 +94,26 @@ describe('pc-darts: partial channels', () => {
   });
 });
 
+describe('pc-darts: the partial-channel network', () => {
+  it('with K = 1 and a discrete cell computes the logits of the plain DARTS network of the same seed (to 1e-5)', () => {
+    const before = tf.memory().numTensors;
+    const { x, y } = batch();
+    const pc = net('pc-darts', { partialChannels: 1, seed: 5 });
+    const plain = net('darts', { seed: 5 });
+    const g = plain.genotype();
+    const a = tf.tidy(() => pc.discreteLogits(x, g).arraySync() as number[][]);
+    const b = tf.tidy(() => plain.discreteLogits(x, g).arraySync() as number[][]);
+    a.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(b[i]![j]!, 5)));
+    // With K = 2 the ops see half the channels: another network.
+    const half = net('pc-darts', { partialChannels: 2, seed: 5 });
+    const c = tf.tidy(() => half.discreteLogits(x, g).arraySync() as number[][]);
+    expect(Math.max(...c.flatMap((row, i) => row.map((v, j) => Math.abs(v - b[i]![j]!))))).toBeGreaterThan(1e-3);
+    tf.dispose([x, y]);
+    [pc, plain, half].forEach((n) => n.dispose());
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
 describe('pc-darts: edge normalisation', () => {
   it('weights each node’s incoming edges by a softmax of β (sum 1), which changes the derived edges', () => {
     const n = net('pc-darts');
@@ -219,6 +239,23 @@ describe('gradients of the variants', () => {
 });
 
 describe('variant searches end to end (MNIST 7×7, 64 + 64 images)', () => {
+  it('warm-up epochs train w only: α stays where it started, then moves', async () => {
+    const r = await searchSupernet(space(), data, { epochs: 3, warmupEpochs: 2, batchSize: 16, cells: 3, channels: 4, variant: 'pc-darts', alphaLearningRate: 3e-3, seed: 4 });
+    expect(r.progress.map((p) => p.warmup ?? false)).toEqual([true, true, false]);
+    const init = new Supernet(readCellPlan(space()), { inputShape: [7, 7, 1], numClasses: 10, cells: 3, channels: 4, variant: 'pc-darts', seed: 4 });
+    const start = init.alphaSoftmax();
+    const startEdges = init.edgeWeights();
+    init.dispose();
+    const at = (p: (typeof r.progress)[number]) => p.alphas.map((e) => e.weights);
+    const startRows = (['normal', 'reduce'] as const).flatMap((kind) => start[kind].map((row) => Object.fromEntries(OPS.map((op, o) => [op, row[o]!]))));
+    expect(at(r.progress[0]!)).toEqual(startRows);
+    expect(at(r.progress[1]!)).toEqual(startRows);
+    expect(r.progress[1]!.alphas.map((e) => e.edgeWeight)).toEqual([...startEdges.normal, ...startEdges.reduce]);
+    expect(at(r.progress[2]!)).not.toEqual(startRows);
+    expect(r.progress[1]!.trainLoss).toBeLessThan(r.progress[0]!.trainLoss);
+    await expect(searchSupernet(space(), data, { epochs: 2, warmupEpochs: 2 })).rejects.toThrow(/warmupEpochs must be an integer in \[0, epochs\) \(2\), got 2/);
+  });
+
   it('pc-darts keeps α and the edge weights per epoch, derives a buildable cell, leaves no tensors', async () => {
     const before = tf.memory().numTensors;
     const r = await searchSupernet(space(), data, { epochs: 2, batchSize: 16, cells: 3, channels: 4, variant: 'pc-darts', alphaLearningRate: 3e-3 });
