@@ -13,9 +13,10 @@ export const SUPERNET_OPS = ['none', 'max_pool_3x3', 'avg_pool_3x3', 'skip_conne
  * The search algorithm the supernet implements:
  * - `darts`: every edge is a mixed op over all channels (Liu et al., 2019);
  * - `pc-darts`: partial channels and edge normalisation (Xu et al., *PC-DARTS*, ICLR 2020): each
- *   mixed edge runs its ops on a random `1/K` of its input's channels (redrawn by
- *   {@link Supernet.sampleChannels}) while the other channels bypass them unchanged (max-pooled on
- *   stride-2 edges), and a softmax over a per-edge β of each node's incoming edges scales every edge;
+ *   mixed edge runs its ops on a random `1/K` of its input's channels (drawn per edge from the seed
+ *   when the supernet is built, kept through the search) while the other channels bypass them
+ *   unchanged (max-pooled on stride-2 edges), and a softmax over a per-edge β of each node's
+ *   incoming edges scales every edge;
  * - `darts-`: an auxiliary skip connection on every edge, outside the mixed op, scaled by a
  *   coefficient the search decays linearly from 1 to 0 (Chu et al., *DARTS-*, ICLR 2021), so that
  *   the mixed op's `skip_connect` no longer has to carry the residual path.
@@ -254,7 +255,9 @@ export class Supernet {
 
   /**
    * `pc-darts`: draws for every mixed edge of every cell a new random `1/K` of its channels for
-   * its ops (the rest bypass them); the search calls it before each step. Other variants: no-op.
+   * its ops (the rest bypass them). The constructor draws once and the search keeps that draw, so
+   * that each op's weights always see the same channels and write to the same places. Other
+   * variants: no-op.
    */
   sampleChannels(): void {
     if (this.options.variant !== 'pc-darts') return;
