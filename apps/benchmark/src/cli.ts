@@ -4,6 +4,7 @@ import { STRATEGIES } from './registry.js';
 import { formatStrategyTable, runStrategyBenchmark } from './strategies.js';
 import { formatWorkersBench, runWorkersBench } from './workers-bench.js';
 import { formatDartsBench, runDartsBench } from './darts-bench.js';
+import { DARTS_VARIANTS, type DartsVariant } from '@autonas/strategy-darts';
 import { ESTIMATION_USAGE, hyperbandCommand, oneShotCommand } from './estimation-cli.js';
 import { throughputCommand, THROUGHPUT_USAGE } from './throughput-cli.js';
 import { MEASURE_USAGE, fidelityCommand, kernelsCommand, oneShotTinyCommand } from './measure-cli.js';
@@ -25,11 +26,17 @@ benchmarks:
     --trials N       trials per run (default 8)
     --rounds N       alternating rounds per worker count (default 1)
     --out FILE       JSON result (default out/bench/workers.json)
-  darts        DARTS on MNIST (14×14) against random cells retrained with the same budget
+  darts        DARTS variants (darts, pc-darts, darts-) on MNIST (14×14) beside random cells retrained with the same budget
+    --seeds N        seeds (default 3); each searches every variant and retrains as many random cells
     --train-size N   training images, split in half for w and α (default 1024, as autonas search)
-    --epochs N       search epochs (default 4)
-    --random N       random cells (default 3)
-    --out FILE       JSON result (default out/bench/darts.json)
+    --epochs N       search epochs (default 5)
+    --variants a,b   only these variants (darts, pc-darts, darts-)
+    --warmup N       first search epochs with α frozen (default 0)
+    --channels N     supernet channels (default 4)
+    --partial-channels K  pc-darts' K (default 2)
+    --retrain-epochs N  retraining epochs of every cell (default 8)
+    --test-size N    MNIST test images (default 10000)
+    --out FILE       JSON result (default out/bench/darts.json; rewritten after every seed)
 ${ESTIMATION_USAGE}  mnist        strategies through ImageClassifier on real MNIST, same time limit each
     --time-limit S   seconds per search (default 150)
     --seeds N        seeds per strategy (default 2)
@@ -113,23 +120,42 @@ async function workers(rest: readonly string[], io: Io): Promise<number> {
 async function darts(rest: readonly string[], io: Io): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ args: [...rest], options: { 'train-size': { type: 'string' }, epochs: { type: 'string' }, random: { type: 'string' }, out: { type: 'string' } }, strict: true }));
+    ({ values } = parseArgs({
+      args: [...rest], strict: true,
+      options: { seeds: { type: 'string' }, 'train-size': { type: 'string' }, epochs: { type: 'string' }, variants: { type: 'string' }, 'retrain-epochs': { type: 'string' }, 'test-size': { type: 'string' }, warmup: { type: 'string' }, channels: { type: 'string' }, 'partial-channels': { type: 'string' }, out: { type: 'string' } },
+    }));
   } catch (e) {
     io.err(`${(e as Error).message}\n${USAGE}`);
     return 2;
   }
-  let trainSize: number, epochs: number, randomGenotypes: number;
+  let seeds: number, trainSize: number, epochs: number, retrainEpochs: number, testSize: number, warmupEpochs: number, channels: number, partialChannels: number;
   try {
+    seeds = intOption(values.seeds, 'seeds', 3);
     trainSize = intOption(values['train-size'], 'train-size', 1024);
-    epochs = intOption(values.epochs, 'epochs', 4);
-    randomGenotypes = intOption(values.random, 'random', 3);
+    epochs = intOption(values.epochs, 'epochs', 5);
+    retrainEpochs = intOption(values['retrain-epochs'], 'retrain-epochs', 8);
+    testSize = intOption(values['test-size'], 'test-size', 10000);
+    warmupEpochs = intOption(values.warmup, 'warmup', 0, 0);
+    channels = intOption(values.channels, 'channels', 4, 2);
+    partialChannels = intOption(values['partial-channels'], 'partial-channels', 2);
   } catch (e) {
     io.err((e as Error).message);
     return 2;
   }
-  const result = await runDartsBench({ trainSize, epochs, randomGenotypes, testSize: 10000, log: (l) => io.err(l) });
+  const variants = values.variants?.split(',').map((s) => s.trim()).filter(Boolean) as DartsVariant[] | undefined;
+  const unknown = variants?.filter((v) => !DARTS_VARIANTS.includes(v));
+  if (unknown?.length || variants?.length === 0) {
+    io.err(`unknown variants: ${unknown?.join(', ') || '(none given)'} (have ${DARTS_VARIANTS.join(', ')})`);
+    return 2;
+  }
+  const out = values.out ?? 'out/bench/darts.json';
+  const quiet: Io = { out: () => {}, err: io.err };
+  const result = await runDartsBench({
+    seeds, trainSize, epochs, warmupEpochs, channels, partialChannels, retrainEpochs, testSize, ...(variants ? { variants } : {}), log: (l) => io.err(l),
+    onSeed: (rows) => writeJson(out, { partial: true, rows, machine: machine() }, quiet),
+  });
   io.out(formatDartsBench(result));
-  writeJson(values.out ?? 'out/bench/darts.json', result, io);
+  writeJson(out, { ...result, machine: machine() }, io);
   return 0;
 }
 

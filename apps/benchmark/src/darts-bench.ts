@@ -1,12 +1,12 @@
 import { Random } from '@autonas/core';
 import { createDataset, loadMnist, type Dataset, type SearchData, downsample } from '@autonas/data';
 import { DartsCellSpace } from '@autonas/space-cell';
-import { dartsSearch, retrainArchitecture, type Genotype, type RetrainResult, type SupernetSearchResult } from '@autonas/strategy-darts';
+import { meanMaxSoftmax, retrainArchitecture, searchSupernet, type DartsVariant, type Genotype, type RetrainResult } from '@autonas/strategy-darts';
 import { initRuntime } from '@autonas/tfjs';
 
 /** Options of {@link runDartsBench}. */
 export interface DartsBenchOptions {
-  /** MNIST training images, split in half: w trains on one half, α on the other. Default 512. */
+  /** MNIST training images, split in half: w trains on one half, α on the other. Default 1024. */
   readonly trainSize?: number;
   /** MNIST test images (only for the final accuracies). Default 1000. */
   readonly testSize?: number;
@@ -18,38 +18,71 @@ export interface DartsBenchOptions {
   readonly channels?: number;
   /** Intermediate nodes per cell. Default 4 (DARTS). */
   readonly nodes?: number;
-  /** Search epochs. Default 3. */
+  /** Search epochs. Default 5. */
   readonly epochs?: number;
+  /** Of these, the first epochs that train w only (α frozen). Default 0. */
+  readonly warmupEpochs?: number;
   /** First or second order. Default 1. */
   readonly order?: 1 | 2;
-  /** Cells of the retrained network (the derived cell and the random ones alike). Default 3. */
+  /** The variants searched, each on the same data with the same seed. Default all three. */
+  readonly variants?: readonly DartsVariant[];
+  /** `pc-darts`' K. Default 2. */
+  readonly partialChannels?: number;
+  /** α's (and β's) Adam learning rate, the same for every variant. Default 3e-3 (10× DARTS', for a search of a hundred steps). */
+  readonly alphaLearningRate?: number;
+  /** Cells of the retrained network (the derived cells and the random ones alike). Default 3. */
   readonly retrainCells?: number;
   /** Channels of the retrained network. Default 8. */
   readonly retrainChannels?: number;
   /** Retraining epochs (on both halves of the training images). Default 8. */
   readonly retrainEpochs?: number;
-  /** Random genotypes retrained with the same budget. Default 3. */
-  readonly randomGenotypes?: number;
-  /** Seed of the search, the retraining and the random genotypes. Default 0. */
-  readonly seed?: number;
+  /** Seeds 0 … seeds − 1 of the search, the retraining and the random cells. Default 3. */
+  readonly seeds?: number;
   /** Progress lines. */
   readonly log?: (line: string) => void;
+  /** Called with the rows so far after every seed (for partial results). */
+  readonly onSeed?: (rows: readonly DartsBenchRow[]) => void;
 }
 
-/** One retrained genotype. */
+/** One retrained cell. */
 export interface DartsBenchRow extends RetrainResult {
-  readonly source: 'darts' | 'random';
+  readonly seed: number;
+  /** The variant that derived it, or `random`. */
+  readonly source: DartsVariant | 'random';
   readonly genotype: Genotype;
+  /** Search seconds (searched cells). */
+  readonly searchSeconds?: number;
+  /** Mean over edges of the strongest op's softmax weight after the search (1/8 is uniform). */
+  readonly meanMaxSoftmax?: number;
+  /** Supernet validation accuracy after the last epoch. */
+  readonly supernetValAccuracy?: number;
+}
+
+/** One line of the summary: a variant or the random cells over all seeds. */
+export interface DartsBenchSummary {
+  readonly source: DartsVariant | 'random';
+  readonly n: number;
+  readonly meanTestAccuracy: number;
+  /** Sample standard deviation of the test accuracy. */
+  readonly stdTestAccuracy: number;
+  readonly minTestAccuracy: number;
+  readonly maxTestAccuracy: number;
+  /** Mean test accuracy / the random cells' mean. */
+  readonly ratioToRandom: number;
+  /** Seeds where this source beat the mean of that seed's random cells. */
+  readonly seedsAboveRandom?: number;
+  readonly meanParams: number;
+  readonly meanSearchSeconds?: number;
+  readonly meanMaxSoftmax?: number;
+  readonly meanRetrainSeconds: number;
 }
 
 /** What {@link runDartsBench} returns. */
 export interface DartsBenchResult {
-  readonly options: Required<Omit<DartsBenchOptions, 'log'>>;
-  readonly search: SupernetSearchResult;
-  /** The derived genotype retrained, then the random ones. */
+  readonly options: Required<Omit<DartsBenchOptions, 'log' | 'onSeed'>>;
+  /** Every retrained cell, seed by seed: the variants' cells, then as many random ones. */
   readonly rows: readonly DartsBenchRow[];
-  /** Mean test accuracy of the random genotypes. */
-  readonly randomMean: number;
+  readonly summary: readonly DartsBenchSummary[];
   /** Wall-clock seconds of the whole benchmark. */
   readonly seconds: number;
 }
@@ -63,18 +96,45 @@ function halves(ds: Dataset): SearchData {
   return { train: part(0, h), validation: part(h, 2 * h) };
 }
 
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const std = (xs: readonly number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((s, x) => s + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+
+/** The summary lines of a set of rows: one per variant (in the order given), then the random cells. */
+export function summariseDartsBench(rows: readonly DartsBenchRow[], variants: readonly DartsVariant[]): DartsBenchSummary[] {
+  const random = rows.filter((r) => r.source === 'random');
+  const randomMean = mean(random.map((r) => r.testAccuracy!));
+  const randomBySeed = new Map<number, number>();
+  for (const s of new Set(random.map((r) => r.seed))) randomBySeed.set(s, mean(random.filter((r) => r.seed === s).map((r) => r.testAccuracy!)));
+  return [...variants, 'random' as const].flatMap((source) => {
+    const rs = rows.filter((r) => r.source === source);
+    if (rs.length === 0) return [];
+    const acc = rs.map((r) => r.testAccuracy!);
+    return [{
+      source, n: rs.length, meanTestAccuracy: mean(acc), stdTestAccuracy: std(acc), minTestAccuracy: Math.min(...acc), maxTestAccuracy: Math.max(...acc),
+      ratioToRandom: mean(acc) / randomMean, meanParams: mean(rs.map((r) => r.params)), meanRetrainSeconds: mean(rs.map((r) => r.seconds)),
+      ...(source === 'random' ? {} : {
+        seedsAboveRandom: rs.filter((r) => randomBySeed.has(r.seed) && r.testAccuracy! > randomBySeed.get(r.seed)!).length,
+        meanSearchSeconds: mean(rs.map((r) => r.searchSeconds!)), meanMaxSoftmax: mean(rs.map((r) => r.meanMaxSoftmax!)),
+      }),
+    }];
+  });
+}
+
 /**
- * DARTS on a small MNIST slice against random search: searches a DARTS cell supernet, retrains the
- * derived cell from scratch, and retrains `randomGenotypes` cells sampled uniformly from the same
- * space with the same budget (network, epochs, data, seed), all measured on the MNIST test images.
- * Runs on the wasm backend; see the options for the sizes.
+ * DARTS variants on a small MNIST slice against random cells: for every seed, searches a DARTS
+ * cell supernet with each variant on the same data, retrains every derived cell from scratch, and
+ * retrains as many cells sampled uniformly from the same space with the same budget (network,
+ * epochs, data, seed), all measured on the MNIST test images. Runs on the wasm backend; see the
+ * options for the sizes.
  */
 export async function runDartsBench(options: DartsBenchOptions = {}): Promise<DartsBenchResult> {
+  const { log: logOpt, onSeed, ...given } = options;
   const o = {
-    trainSize: 512, testSize: 1000, downsample: true, cells: 3, channels: 4, nodes: 4, epochs: 3, order: 1 as 1 | 2,
-    retrainCells: 3, retrainChannels: 8, retrainEpochs: 8, randomGenotypes: 3, seed: 0, ...options,
+    trainSize: 1024, testSize: 1000, downsample: true, cells: 3, channels: 4, nodes: 4, epochs: 5, warmupEpochs: 0, order: 1 as 1 | 2,
+    variants: ['darts', 'pc-darts', 'darts-'] as readonly DartsVariant[], partialChannels: 2, alphaLearningRate: 3e-3,
+    retrainCells: 3, retrainChannels: 8, retrainEpochs: 8, seeds: 3, ...given,
   };
-  const log = options.log ?? (() => {});
+  const log = logOpt ?? (() => {});
   const t0 = performance.now();
   await initRuntime({ backend: 'wasm', log: () => {} });
   const mnist = await loadMnist({ trainSize: o.trainSize, testSize: o.testSize });
@@ -83,43 +143,52 @@ export async function runDartsBench(options: DartsBenchOptions = {}): Promise<Da
   const inputShape = train.sampleShape as [number, number, number];
   const space = new DartsCellSpace({ inputShape, numClasses: 10, cells: o.cells, channels: o.channels, nodes: o.nodes });
   const retrainSpace = new DartsCellSpace({ inputShape, numClasses: 10, cells: o.retrainCells, channels: o.retrainChannels, nodes: o.nodes });
-  const retrain = { epochs: o.retrainEpochs, seed: o.seed, on: 'train+validation' as const };
-  log(`DARTS search: ${data.train.size} + ${data.validation.size} images ${inputShape.join('×')}, ${o.cells} cells × ${o.channels} channels, ${o.nodes} nodes, ${o.epochs} epochs, order ${o.order}`);
-  const r = await dartsSearch({
-    space, data, test, retrain: { ...retrain, space: retrainSpace },
-    search: {
-      epochs: o.epochs, cells: o.cells, channels: o.channels, order: o.order, seed: o.seed,
-      onEpoch: (p) => log(`  epoch ${p.epoch}: train loss ${p.trainLoss.toFixed(3)} acc ${p.trainAccuracy.toFixed(3)}, val loss ${p.valLoss.toFixed(3)} acc ${p.valAccuracy.toFixed(3)}, ${p.seconds.toFixed(1)} s, ${p.numTensors} tensors, RSS ${p.rssMiB.toFixed(0)} MiB`),
-    },
-  });
-  const rows: DartsBenchRow[] = [{ source: 'darts', genotype: r.genotype, ...r.retrained! }];
-  log(`  derived ${JSON.stringify(r.genotype)}: test accuracy ${r.retrained!.testAccuracy!.toFixed(4)} (${r.retrained!.seconds.toFixed(1)} s retraining)`);
-  const rng = new Random(o.seed).fork('random-genotypes');
-  for (let i = 0; i < o.randomGenotypes; i++) {
-    const arch = retrainSpace.sample(rng);
-    const rr = await retrainArchitecture(arch, data, test, retrain);
-    rows.push({ source: 'random', genotype: retrainSpace.genotype(arch), ...rr });
-    log(`  random ${i + 1}: test accuracy ${rr.testAccuracy!.toFixed(4)} (${rr.seconds.toFixed(1)} s)`);
+  log(`DARTS variants ${o.variants.join(', ')}: ${data.train.size} + ${data.validation.size} images ${inputShape.join('×')}, ${o.cells} cells × ${o.channels} channels, ${o.nodes} nodes, ${o.epochs} epochs (${o.warmupEpochs} warm-up), order ${o.order}, α lr ${o.alphaLearningRate}; ${o.seeds} seeds`);
+  const rows: DartsBenchRow[] = [];
+  for (let seed = 0; seed < o.seeds; seed++) {
+    const retrain = { epochs: o.retrainEpochs, seed, on: 'train+validation' as const };
+    for (const variant of o.variants) {
+      const s = await searchSupernet(space, data, {
+        epochs: o.epochs, warmupEpochs: o.warmupEpochs, cells: o.cells, channels: o.channels, order: o.order, seed, variant, partialChannels: o.partialChannels, alphaLearningRate: o.alphaLearningRate,
+        onEpoch: (p) => log(`  seed ${seed} ${variant} epoch ${p.epoch}: train acc ${p.trainAccuracy.toFixed(3)}, val acc ${p.valAccuracy.toFixed(3)}, mean max softmax ${meanMaxSoftmax(p.alphas).toFixed(4)}, ${p.seconds.toFixed(1)} s`),
+      });
+      const arch = retrainSpace.build(s.decisions);
+      const r = await retrainArchitecture(arch, data, test, retrain);
+      const last = s.progress.at(-1)!;
+      rows.push({ seed, source: variant, genotype: s.genotype, searchSeconds: s.seconds, meanMaxSoftmax: meanMaxSoftmax(last.alphas), supernetValAccuracy: last.valAccuracy, ...r });
+      log(`  seed ${seed} ${variant}: search ${s.seconds.toFixed(1)} s, cell ${genotypeShort(s.genotype)}: test accuracy ${r.testAccuracy!.toFixed(4)} (${r.params} params, ${r.seconds.toFixed(1)} s)`);
+    }
+    const rng = new Random(seed).fork('random-genotypes');
+    for (let i = 0; i < o.variants.length; i++) {
+      const arch = retrainSpace.sample(rng);
+      const r = await retrainArchitecture(arch, data, test, retrain);
+      rows.push({ seed, source: 'random', genotype: retrainSpace.genotype(arch), ...r });
+      log(`  seed ${seed} random ${i + 1}: test accuracy ${r.testAccuracy!.toFixed(4)} (${r.params} params, ${r.seconds.toFixed(1)} s)`);
+    }
+    onSeed?.(rows);
   }
-  const random = rows.filter((x) => x.source === 'random');
-  const randomMean = random.reduce((s, x) => s + x.testAccuracy!, 0) / Math.max(1, random.length);
-  const { log: _log, ...rest } = o as typeof o & { log?: unknown };
-  return { options: rest, search: r.search, rows, randomMean, seconds: (performance.now() - t0) / 1000 };
+  return { options: o, rows, summary: summariseDartsBench(rows, o.variants), seconds: (performance.now() - t0) / 1000 };
 }
 
-/** A plain-text report of {@link runDartsBench}: search cost, then one row per retrained genotype. */
+const pct = (x: number) => (100 * x).toFixed(2);
+
+/** A plain-text report of {@link runDartsBench}: the setup, one line per variant and the random cells, then every cell. */
 export function formatDartsBench(result: DartsBenchResult): string {
-  const { options: o, search: s } = result;
+  const { options: o } = result;
   const lines = [
-    `DARTS on MNIST (${o.downsample ? '14×14' : '28×28'}, ${o.trainSize} training images split in half, ${o.testSize} test images), order ${s.order}`,
-    `search: ${o.epochs} epochs, supernet ${o.cells} cells × ${o.channels} channels (${s.supernetParams} weights): ${s.seconds.toFixed(1)} s, peak RSS ${s.peakRssMiB.toFixed(0)} MiB, tensors ${s.tensors.before} → ${s.tensors.during} during → ${s.tensors.after} after`,
-    `retraining: ${o.retrainCells} cells × ${o.retrainChannels} channels, ${o.retrainEpochs} epochs on all ${o.trainSize} training images`,
+    `DARTS variants on MNIST (${o.downsample ? '14×14' : '28×28'}, ${o.trainSize} training images split in half, ${o.testSize} test images), ${o.seeds} seeds`,
+    `search: ${o.epochs} epochs (${o.epochs * Math.floor(o.trainSize / 2 / 32)} steps of batch 32${o.warmupEpochs ? `, α frozen in the first ${o.warmupEpochs} epochs` : ''}), supernet ${o.cells} cells × ${o.channels} channels, ${o.nodes} nodes, order ${o.order}, α lr ${o.alphaLearningRate}${o.variants.includes('pc-darts') ? `, pc-darts K = ${o.partialChannels}` : ''}`,
+    `retraining (every cell alike): ${o.retrainCells} cells × ${o.retrainChannels} channels, ${o.retrainEpochs} epochs on all ${o.trainSize} training images`,
     '',
-    '| source | params | test accuracy | retrain s | genotype |',
-    '|---|---:|---:|---:|---|',
-    ...result.rows.map((r) => `| ${r.source} | ${r.params} | ${r.testAccuracy!.toFixed(4)} | ${r.seconds.toFixed(1)} | ${genotypeShort(r.genotype)} |`),
+    '| source | cells | test accuracy % (mean ± sd) | min–max | × random | seeds above random | params | search s | mean max softmax |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...result.summary.map((s) => `| ${s.source} | ${s.n} | ${pct(s.meanTestAccuracy)} ± ${pct(s.stdTestAccuracy)} | ${pct(s.minTestAccuracy)}–${pct(s.maxTestAccuracy)} | ${s.ratioToRandom.toFixed(4)} | ${s.seedsAboveRandom ?? '–'} | ${s.meanParams.toFixed(0)} | ${s.meanSearchSeconds?.toFixed(1) ?? '–'} | ${s.meanMaxSoftmax?.toFixed(4) ?? '–'} |`),
     '',
-    `DARTS ${result.rows[0]!.testAccuracy!.toFixed(4)} vs random mean ${result.randomMean.toFixed(4)} (${result.rows.length - 1} genotypes); total ${result.seconds.toFixed(0)} s`,
+    '| seed | source | test accuracy % | params | genotype |',
+    '|---:|---|---:|---:|---|',
+    ...result.rows.map((r) => `| ${r.seed} | ${r.source} | ${pct(r.testAccuracy!)} | ${r.params} | ${genotypeShort(r.genotype)} |`),
+    '',
+    `total ${result.seconds.toFixed(0)} s`,
   ];
   return lines.join('\n');
 }

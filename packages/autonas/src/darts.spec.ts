@@ -62,4 +62,12 @@ describe("ImageClassifier({ strategy: 'darts' })", () => {
     await expect(new ImageRegressor({ strategy: 'darts' }).fit(x, targets, { sampleShape: shape })).rejects.toThrow(ConfigurationError);
     await expect(new ImageRegressor({ strategy: 'darts' }).fit(x, targets, { sampleShape: shape })).rejects.toMatchObject({ code: 'SPACE_HEAD' });
   });
+
+  it('passes strategyOptions.variant through to the supernet: an unknown variant is refused with its code', async () => {
+    const x = train.x.subarray(0, 200 * 196);
+    const y = train.y.subarray(0, 200);
+    const clf = new ImageClassifier({ strategy: 'darts', strategyOptions: { variant: 'fancy', epochs: 1, cells: 3, channels: 2, batchSize: 8 } });
+    await expect(clf.fit(x, y, { sampleShape: shape, epochs: 1, baseline: false })).rejects.toMatchObject({ code: 'BAD_OPTION', message: expect.stringMatching(/variant must be one of darts, pc-darts, darts-, got "fancy"/) });
+    clf.dispose();
+  });
 });

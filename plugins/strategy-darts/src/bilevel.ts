@@ -55,6 +55,8 @@ export class BilevelOptimizer {
   private readonly adamM: tf.Variable[];
   private readonly adamV: tf.Variable[];
   private adamT = 0;
+  /** The architecture parameters it trains: α, then β where the variant has them. */
+  private readonly arch: tf.Variable[];
 
   constructor(readonly net: Supernet, options: BilevelOptions = {}) {
     this.options = {
@@ -73,8 +75,9 @@ export class BilevelOptimizer {
     this.learningRate = o.learningRate;
     const zeros = (t: T) => tf.tidy(() => tf.variable(tf.zerosLike(t), false));
     this.momentumBuf = net.weights.map(zeros);
-    this.adamM = net.alphas.map(zeros);
-    this.adamV = net.alphas.map(zeros);
+    this.arch = net.archParams;
+    this.adamM = this.arch.map(zeros);
+    this.adamV = this.arch.map(zeros);
   }
 
   /** ∇w L(w, α) on a batch, at weights `w`. */
@@ -92,7 +95,7 @@ export class BilevelOptimizer {
    * The unrolled weights w' = w − ξ(μ·buf + ∇w L_train(w, α) + λ·w): one step of the w optimiser
    * (without clipping), ξ = {@link learningRate}.
    */
-  unrolledWeights(train: Batch, alphas: readonly T[] = this.net.alphas): T[] {
+  unrolledWeights(train: Batch, alphas: readonly T[] = this.arch): T[] {
     const { momentum, weightDecay } = this.options;
     const xi = this.learningRate;
     return tf.tidy(() => {
@@ -102,7 +105,8 @@ export class BilevelOptimizer {
   }
 
   /**
-   * α's gradient of the validation loss (before weight decay). First order: ∇α L_val(w, α).
+   * The gradient of the validation loss (before weight decay) w.r.t. the architecture parameters
+   * (`net.archParams`: α, then β for `pc-darts`). First order: ∇α L_val(w, α).
    * Second order: ∇α L_val(w', α) − ξ·(∇α L_train(w⁺, α) − ∇α L_train(w⁻, α)) / 2ε with
    * w± = w ± ε·∇w' L_val(w', α) and ε = 0.01 / ‖∇w' L_val(w', α)‖ (DARTS' finite-difference
    * Hessian-vector product).
@@ -110,7 +114,7 @@ export class BilevelOptimizer {
   hypergradient(train: Batch, val: Batch, order: 1 | 2 = this.options.order): T[] {
     return tf.tidy(() => {
       const w = this.net.weights;
-      const a = this.net.alphas;
+      const a = this.arch;
       if (order === 1) return this.gradA(val, w, a);
       const n = w.length;
       const unrolled = this.unrolledWeights(train);
@@ -129,14 +133,14 @@ export class BilevelOptimizer {
     });
   }
 
-  /** One Adam step of α (L2 weight decay added to the gradient, as PyTorch's Adam). */
+  /** One Adam step of α (and β) (L2 weight decay added to the gradient, as PyTorch's Adam). */
   stepAlpha(train: Batch, val: Batch): void {
     const { alphaLearningRate: lr, alphaBetas: [b1, b2], alphaWeightDecay: wd } = this.options;
     this.adamT++;
     const t = this.adamT;
     tf.tidy(() => {
       const g = this.hypergradient(train, val);
-      this.net.alphas.forEach((a, i) => {
+      this.arch.forEach((a, i) => {
         const gi = tf.add(g[i]!, tf.mul(a, wd));
         this.adamM[i]!.assign(tf.add(tf.mul(this.adamM[i]!, b1), tf.mul(gi, 1 - b1)));
         this.adamV[i]!.assign(tf.add(tf.mul(this.adamV[i]!, b2), tf.mul(tf.square(gi), 1 - b2)));
