@@ -99,8 +99,9 @@ describe('autonas search --data', () => {
       });
       await browser.page.goto(`${site}/`);
       const predicted = await browser.page.evaluate(async ({ files, classes, shape }) => {
-        type Tensor = import('@tensorflow/tfjs-core').Tensor;
-        const tf = (globalThis as unknown as { tf: typeof import('@tensorflow/tfjs-core') & { loadLayersModel(url: string): Promise<{ predict(x: Tensor): Tensor }> } }).tf;
+        // The page's global `tf` from the bundles: only what this page calls (the CLI does not import TensorFlow.js).
+        interface Tensor { data(): Promise<ArrayLike<number>>; dispose(): void }
+        const tf = (globalThis as unknown as { tf: { setBackend(name: string): Promise<boolean>; tensor4d(values: Float32Array, shape: number[]): Tensor; argMax(x: Tensor, axis: number): Tensor; loadLayersModel(url: string): Promise<{ predict(x: Tensor): Tensor }> } }).tf;
         await tf.setBackend('cpu');
         const model = await tf.loadLayersModel('/model/model.json');
         const [h, w] = shape as [number, number, number];
