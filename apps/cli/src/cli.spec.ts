@@ -170,9 +170,22 @@ describe('autonas CLI', () => {
     const report = JSON.parse(await fs.readFile(path.join(dir, 'report.json'), 'utf8'));
     expect(report.oneShot.score).toBe(report.best.score);
     expect(report.oneShot.standalone).toBeGreaterThan(0.1);
+    expect(report.oneShot.training).toBe('uniform');
     const bad = capture();
     expect(await runCli(['search', '--supernet-steps', '10'], bad.io)).toBe(1);
     expect(bad.err[0]).toContain('--supernet-steps needs --one-shot');
+    const noOneShot = capture();
+    expect(await runCli(['search', '--supernet-training', 'few-shot'], noOneShot.io)).toBe(1);
+    expect(noOneShot.err[0]).toContain('--supernet-training needs --one-shot');
+    const unknown = capture();
+    expect(await runCli(['search', '--one-shot', '--supernet-training', 'twice'], unknown.io)).toBe(1);
+    expect(unknown.err[0]).toContain('--supernet-training must be uniform, few-shot, sandwich or progressive, got "twice"');
+    // The few-shot scheme through the CLI: sub-supernets split on the chain's number of blocks.
+    const fewDir = await fs.mkdtemp(path.join(os.tmpdir(), 'autonas-fewshot-'));
+    const few = capture();
+    expect(await runCli(['search', '--one-shot', '--supernet-training', 'few-shot', '--supernet-steps', '60', '--max-trials', '2', '--train-size', '1500', '--trial-samples', '600', '--trial-validation', '300', '--retrain-epochs', '1', '--no-baseline', '--backend', 'wasm', '--seed', '4', '--out', fewDir], few.io)).toBe(0);
+    expect(few.out.join('\n')).toMatch(/one-shot: the best scored \d+\.\d\d% on the supernet's weights \(60 steps, few-shot\)/);
+    expect(JSON.parse(await fs.readFile(path.join(fewDir, 'report.json'), 'utf8')).oneShot.training).toBe('few-shot');
   }, 300_000);
 
   it('--strategy morphism-bo grows the known-good network and improves on it within the budget', async () => {

@@ -113,6 +113,7 @@ accuracy on the held-out test set and saves it.
   --one-shot              score candidates in seconds on a weight-sharing supernet trained once
                           (a proxy: the winner is also trained alone, and the report shows both)
   --supernet-steps N      supernet training steps with --one-shot (batches of 64)  [1000]
+  --supernet-training S   how the supernet trains: uniform, few-shot, sandwich, progressive  [uniform]
   --no-baseline           skip the plain ResNet-style network trained first for comparison
   --plan                  only estimate the search's time and memory (a short timed probe)
   --json                  one JSON event per line on stdout (plan, trial:start, trial:epoch,
@@ -223,7 +224,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
         'retrain-epochs': { type: 'string' }, 'retrain-time-limit': { type: 'string' }, 'retrain-lr': { type: 'string' }, 'train-size': { type: 'string' },
         backend: { type: 'string' }, resume: { type: 'string' }, help: { type: 'boolean', short: 'h' },
         folds: { type: 'string' }, 'no-baseline': { type: 'boolean' }, plan: { type: 'boolean' },
-        'one-shot': { type: 'boolean' }, 'supernet-steps': { type: 'string' }, workers: { type: 'string' }, ...SEARCH_DASHBOARD_OPTIONS,
+        'one-shot': { type: 'boolean' }, 'supernet-steps': { type: 'string' }, 'supernet-training': { type: 'string' }, workers: { type: 'string' }, ...SEARCH_DASHBOARD_OPTIONS,
         budget: { type: 'string' }, objective: { type: 'string' }, objectives: { type: 'string' }, 'max-params': { type: 'string' }, plugin: { type: 'string', multiple: true },
         redis: { type: 'string' }, queue: { type: 'string' }, augment: { type: 'string' },
         lr: { type: 'string' }, 'batch-size': { type: 'string' }, optimizer: { type: 'string' }, 'weight-decay': { type: 'string' }, hp: { type: 'string' }, 'no-hp-search': { type: 'boolean' }, 'hp-search': { type: 'boolean' },
@@ -292,6 +293,9 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
     const oneShot = values['one-shot'] === true;
     if (values['supernet-steps'] !== undefined && !oneShot) throw new AutonasError('BAD_ARGUMENT', '--supernet-steps needs --one-shot');
     const supernetSteps = intArg('supernet-steps', values['supernet-steps'], 1000);
+    const supernetTraining = values['supernet-training'] as 'uniform' | 'few-shot' | 'sandwich' | 'progressive' | undefined;
+    if (supernetTraining !== undefined && !oneShot) throw new AutonasError('BAD_ARGUMENT', '--supernet-training needs --one-shot');
+    if (supernetTraining !== undefined && !['uniform', 'few-shot', 'sandwich', 'progressive'].includes(supernetTraining)) throw new AutonasError('BAD_ARGUMENT', `--supernet-training must be uniform, few-shot, sandwich or progressive, got "${supernetTraining}"`);
     if (oneShot && ownNetworks) throw new AutonasError('BAD_ARGUMENT', `--one-shot does not apply to --strategy ${strategy}, which trains its own networks`);
     const singleProcess = oneShot ? '--one-shot' : folds !== undefined ? '--folds' : ownNetworks ? `--strategy ${strategy}` : undefined;
     if (values.queue !== undefined && values.redis === undefined) throw new AutonasError('BAD_ARGUMENT', '--queue names a queue on --redis; give --redis URL too');
@@ -337,7 +341,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
       estimator: {
         epochs, maxSamples: trialSamples, validationFraction: Math.min(1, trialValidation / Math.round(train.size * 0.2)), ...(augment ? { augment } : {}),
         ...(optimizer !== undefined ? { optimizer: optimizer as 'adam' } : {}), ...(weightDecay !== undefined ? { weightDecay } : {}),
-        ...(oneShot ? { oneShot: { steps: supernetSteps, validationSamples: trialValidation } } : {}),
+        ...(oneShot ? { oneShot: { steps: supernetSteps, validationSamples: trialValidation, ...(supernetTraining ? { training: supernetTraining } : {}) } } : {}),
       },
       log: (l) => io.out(l),
     });
@@ -386,7 +390,7 @@ export async function runCli(argv: readonly string[], io: CliIo = { out: (l) => 
       }
       if (result.oneShot) {
         const o = result.oneShot;
-        io.out(`one-shot: the best scored ${pct(o.score)} on the supernet's weights (${o.supernetSteps} steps), a proxy; trained alone it reaches ${pct(o.standalone)} (${o.standaloneSeconds.toFixed(1)} s); the model below is retrained from scratch`);
+        io.out(`one-shot: the best scored ${pct(o.score)} on the supernet's weights (${o.supernetSteps} steps${o.training === 'uniform' ? '' : `, ${o.training}`}), a proxy; trained alone it reaches ${pct(o.standalone)} (${o.standaloneSeconds.toFixed(1)} s); the model below is retrained from scratch`);
       }
       if (result.baseline) {
         const b = result.baseline;

@@ -242,7 +242,7 @@ export interface FitResult {
   };
   readonly runtime: RuntimeInfo;
   /** With one-shot scoring: the best architecture's one-shot score beside its score trained alone (the `check` phase's trial). */
-  readonly oneShot?: { readonly score: number; readonly standalone: number; readonly standaloneSeconds: number; readonly supernetSteps: number; readonly trial: TrialRecord };
+  readonly oneShot?: { readonly score: number; readonly standalone: number; readonly standaloneSeconds: number; readonly supernetSteps: number; /** The supernet's training scheme (`uniform` unless `oneShot.training` said otherwise). */ readonly training: string; readonly trial: TrialRecord };
   /** The plain network trained first (the `baseline` phase's trial) and how the search compares. */
   readonly baseline?: {
     readonly trial: TrialRecord;
@@ -538,7 +538,9 @@ export class AutoModel<X = FeatureInput, Y = LabelInput> {
         const out = await runPhaseTrial({ store: phaseStore('check'), space: p.space, estimator: objective(p.standalone.estimator), architecture: best.architecture, seed: seed + best.id, events: events('check') });
         out.artifact?.dispose();
         if (out.trial.score === undefined) throw new ConfigurationError('CHECK_FAILED', `training the one-shot winner alone failed: ${out.trial.error ?? out.trial.status}`);
-        oneShot = { score: best.score!, standalone: out.trial.score, standaloneSeconds: out.trial.seconds ?? 0, supernetSteps: best.metrics.supernetSteps ?? 0, trial: out.trial };
+        const choice = this.options.estimator;
+        const asked = typeof choice === 'object' ? choice.oneShot : undefined;
+        oneShot = { score: best.score!, standalone: out.trial.score, standaloneSeconds: out.trial.seconds ?? 0, supernetSteps: best.metrics.supernetSteps ?? 0, training: String((typeof asked === 'object' ? (asked as { training?: unknown }).training : undefined) ?? 'uniform'), trial: out.trial };
         log(`one-shot ${fmtValue(objectiveValue(oneShot.score, p.objective), p.objective)} beside ${fmtValue(objectiveValue(oneShot.standalone, p.objective), p.objective)} trained alone (${oneShot.standaloneSeconds.toFixed(1)} s)`);
       }
       const bestScore = oneShot ? oneShot.standalone : best.score!;
