@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
-import { AutonasError, type Architecture, type EpochMetrics, type Estimate, type EstimateContext, type PerformanceEstimator } from '@autonas/core';
-import { checkList, describeChecks, type ConformanceCheck } from './conformance-check.js';
+import { type Architecture, type EpochMetrics, type Estimate, type EstimateContext, type PerformanceEstimator } from '@autonas/core';
+import { abortingSignal, checkList, describeChecks, type ConformanceCheck } from './conformance-check.js';
 
 /** Options of {@link estimatorConformance}. */
 export interface EstimatorConformanceOptions {
@@ -163,14 +163,6 @@ export function estimatorChecks(options: EstimatorConformanceOptions): Conforman
     expect(run.estimate, `${what} resolves an estimate`).toBeDefined();
     return run.estimate!;
   };
-  /** Aborts `ctl` `ms` milliseconds from now (0: before the call). */
-  const aborting = (ms: number) => {
-    const ctl = new AbortController();
-    const reason = new AutonasError('SEARCH_STOPPED', 'search stopped: conformance abort');
-    if (ms === 0) ctl.abort(reason);
-    else setTimeout(() => ctl.abort(reason), ms);
-    return ctl.signal;
-  };
 
   add('scores a valid architecture: a finite score, numeric metrics and a finite non-negative cost', async () => {
     await withEstimator(async (e) => {
@@ -204,7 +196,7 @@ export function estimatorChecks(options: EstimatorConformanceOptions): Conforman
   add(`honours an aborted signal: settles within ${withinMs} ms of the abort, before or during an estimate`, async () => {
     await withEstimator(async (e) => {
       for (const [what, at] of [['aborted before it started', 0], [`aborted ${afterMs} ms after it started`, afterMs]] as const) {
-        const run = await estimateOnce(e, arch, { seed: 4, signal: aborting(at), waitMs: at + withinMs });
+        const run = await estimateOnce(e, arch, { seed: 4, signal: abortingSignal(at), waitMs: at + withinMs });
         expect(run.settled, `an estimate ${what} is still running ${withinMs} ms after the abort`).toBe(true);
         if (run.estimate) expect(Number.isFinite(run.estimate.score), `an estimate ${what} resolves a finite score, got ${run.estimate.score}`).toBe(true);
         expect(run.lateReports, `reports after an estimate ${what} settled`).toEqual([]);
@@ -221,7 +213,7 @@ export function estimatorChecks(options: EstimatorConformanceOptions): Conforman
         const before = countTensors();
         resolved(await estimateOnce(e, arch, { seed: 6 }), 'the estimate');
         expect(countTensors(), 'live tensors after an estimate, its artifact disposed').toBe(before);
-        const aborted = await estimateOnce(e, arch, { seed: 7, signal: aborting(afterMs), waitMs: afterMs + withinMs });
+        const aborted = await estimateOnce(e, arch, { seed: 7, signal: abortingSignal(afterMs), waitMs: afterMs + withinMs });
         expect(aborted.settled, 'the aborted estimate settled').toBe(true);
         expect(countTensors(), 'live tensors after an aborted estimate').toBe(before);
       });

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { AutonasError, type Architecture, type EstimatorSpec, type RunnerEstimator } from '@autonas/core';
-import { checkList, describeChecks, type ConformanceCheck } from './conformance-check.js';
+import { abortingSignal, checkList, describeChecks, type ConformanceCheck } from './conformance-check.js';
 import { estimateOnce, type EstimateRun } from './estimator-conformance.js';
 import { GridSpace } from './grid-space.js';
 
@@ -106,13 +106,6 @@ export function runnerChecks(options: RunnerConformanceOptions): ConformanceChec
     const expected = Number(a.decisions!['grid/a']) + Number(a.decisions!['grid/b']);
     expect(got.estimate?.score, `${what}: the score the spec's estimator gives in-process`).toBe(expected);
   };
-  const abortAfter = (afterMs: number) => {
-    const ctl = new AbortController();
-    const reason = new AutonasError('SEARCH_STOPPED', 'search stopped: runner conformance abort');
-    if (afterMs === 0) ctl.abort(reason);
-    else setTimeout(() => ctl.abort(reason), afterMs);
-    return ctl.signal;
-  };
 
   add('starts, has a name and a positive integer concurrency, scores trials as the estimator does in-process, forwards their reports and their parent trial, and disposes', async () => {
     await withRunner(spec(), async (r) => {
@@ -161,7 +154,7 @@ export function runnerChecks(options: RunnerConformanceOptions): ConformanceChec
     await withRunner(spec({ ms: Math.max(ms, 1) * 20 }), async (r) => {
       for (const afterMs of [0, Math.min(ms, 300)]) {
         const t0 = performance.now();
-        const got = await run(r, arch(1, 2), { signal: abortAfter(afterMs), waitMs: afterMs + abortWithinMs });
+        const got = await run(r, arch(1, 2), { signal: abortingSignal(afterMs), waitMs: afterMs + abortWithinMs });
         expect(got.settled, `aborted ${afterMs === 0 ? 'before it started' : `after ${afterMs} ms`}, the trial was still running ${Math.round(performance.now() - t0 - afterMs)} ms after the abort`).toBe(true);
         if (got.error === undefined) expect(Number.isFinite(got.estimate?.score), 'an aborted trial that resolves has a finite (partial) score').toBe(true);
       }
