@@ -17,7 +17,7 @@ import {
   withTrainingOf,
 } from '@autonas/core';
 import type { AugmentOptions, Dataset } from '@autonas/data';
-import { compileArchitecture, trainModel, type ModelArtifact, type OptimizerName } from '@autonas/tfjs';
+import { compileArchitecture, optimizerOptions, trainModel, type ModelArtifact, type OptimizerName } from '@autonas/tfjs';
 
 /** The phases of a job; each network trained in one is a trial of the engine, recorded in the phase's store. */
 export type Phase = 'baseline' | 'search' | 'check' | 'retrain';
@@ -151,10 +151,7 @@ export class RetrainEstimator implements PerformanceEstimator {
         epochs,
         batchSize: o.batchSize,
         learningRate: o.learningRate,
-        optimizer: o.optimizer,
-        weightDecay: o.weightDecay,
-        momentum: o.momentum,
-        nesterov: o.nesterov,
+        ...optimizerOptions(o),
         loss: o.loss,
         augment: o.augment,
         schedule: 'cosine',

@@ -77,6 +77,22 @@ export const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'rmsprop'] as const;
 /** One of {@link OPTIMIZERS}. */
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
+/** The optimizer's options of `trainModel`. */
+export type OptimizerOptions = Pick<TrainOptions, 'optimizer' | 'weightDecay' | 'momentum' | 'nesterov'>;
+
+/**
+ * The optimizer's options out of a larger set of training rules, to hand on to `trainModel`.
+ * @example
+ * ```ts
+ * import { optimizerOptions } from '@autonas/tfjs';
+ * const rules = { optimizer: 'sgd' as const, momentum: 0.9, epochs: 3 };
+ * optimizerOptions(rules); // { optimizer: 'sgd', weightDecay: undefined, momentum: 0.9, nesterov: undefined }
+ * ```
+ */
+export function optimizerOptions(o: OptimizerOptions): OptimizerOptions {
+  return { optimizer: o.optimizer, weightDecay: o.weightDecay, momentum: o.momentum, nesterov: o.nesterov };
+}
+
 /**
  * Checks the optimiser options of {@link TrainOptions}.
  * @throws ConfigurationError `BAD_OPTIMIZER`, `BAD_WEIGHT_DECAY` or `BAD_MOMENTUM`
@@ -86,7 +102,7 @@ export type OptimizerName = (typeof OPTIMIZERS)[number];
  * checkOptimizerOptions({ optimizer: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 5e-4 }); // fine
  * ```
  */
-export function checkOptimizerOptions(o: Pick<TrainOptions, 'optimizer' | 'weightDecay' | 'momentum' | 'nesterov'>): void {
+export function checkOptimizerOptions(o: OptimizerOptions): void {
   if (o.optimizer !== undefined && !(OPTIMIZERS as readonly string[]).includes(o.optimizer)) {
     throw new ConfigurationError('BAD_OPTIMIZER', `optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${JSON.stringify(o.optimizer)}`);
   }

@@ -10,7 +10,7 @@ import {
   type EstimateContext,
 } from '@autonas/core';
 import { SearchData, subset, withFeatures, type AugmentOptions, type Dataset } from '@autonas/data';
-import { compileArchitecture, ensureRuntime, evaluateModel, tf, trainableParams, trainModel, type ModelArtifact, type OptimizerName } from '@autonas/tfjs';
+import { compileArchitecture, ensureRuntime, evaluateModel, tf, optimizerOptions, trainableParams, trainModel, type ModelArtifact, type OptimizerName } from '@autonas/tfjs';
 
 /** Options of {@link LowFidelityEstimator}. */
 export interface LowFidelityOptions {
@@ -182,10 +182,7 @@ export class LowFidelityEstimator implements PerformanceEstimator {
         epochs: o.epochs ?? 1,
         batchSize: o.batchSize,
         learningRate: o.learningRate,
-        optimizer: o.optimizer,
-        weightDecay: o.weightDecay,
-        momentum: o.momentum,
-        nesterov: o.nesterov,
+        ...optimizerOptions(o),
         patience: o.patience,
         loss: o.loss,
         monitor: o.monitor,
